@@ -1,0 +1,58 @@
+namespace MiniNet;
+
+/// <summary>Shape arithmetic and validation shared by every op; errors name the op and the shapes.</summary>
+public static class Shapes
+{
+    /// <summary>Formats a shape as PyTorch prints sizes in errors: <c>[2,3,4]</c>.</summary>
+    public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(",", shape.ToArray()) + "]";
+
+    /// <summary>Number of elements of <paramref name="shape"/>; rejects negative sizes and overflow.</summary>
+    public static int Count(string op, ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"{op}: negative size in shape {Format(shape)}");
+            n *= d;
+            if (n > Array.MaxLength) throw new ArgumentException($"{op}: shape {Format(shape)} has more elements than one array can hold");
+        }
+        return (int)n;
+    }
+
+    /// <summary>Maps a possibly negative dimension index into [0, rank).</summary>
+    public static int NormalizeDim(string op, int dim, int rank)
+    {
+        int d = dim < 0 ? dim + rank : dim;
+        if (d < 0 || d >= Math.Max(rank, 1) || (rank == 0 && d != 0))
+            throw new ArgumentOutOfRangeException(nameof(dim), $"{op}: dim {dim} is out of range for a tensor of rank {rank}");
+        return d;
+    }
+
+    /// <summary>Row-major strides of a contiguous tensor.</summary>
+    public static int[] Strides(ReadOnlySpan<int> shape)
+    {
+        var strides = new int[shape.Length];
+        int s = 1;
+        for (int i = shape.Length - 1; i >= 0; i--) { strides[i] = s; s *= shape[i]; }
+        return strides;
+    }
+
+    /// <summary>NumPy/PyTorch broadcasting: align from the right; sizes must match or be 1.</summary>
+    public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
+            int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
+            if (da != db && da != 1 && db != 1)
+                throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast (dim {i}: {da} vs {db})");
+            result[i] = da == 1 ? db : da;
+        }
+        return result;
+    }
+
+    /// <summary>True when both shapes have the same rank and sizes.</summary>
+    public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
+}

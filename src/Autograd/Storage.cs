@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+
+namespace MiniNet;
+
+/// <summary>
+/// A reference-counted block of elements rented from <see cref="BufferPool{T}"/>. Several tensors share one
+/// storage only when one is a free reshape (or detach) of another; the block returns to the pool when the
+/// last of them is disposed.
+/// </summary>
+internal abstract class Storage
+{
+    internal int RefCount = 1;
+
+    /// <summary>How many live tape entries hold a tensor on this storage. In-place updates refuse while it is non-zero.</summary>
+    internal int TapeUses;
+
+    internal abstract DType DType { get; }
+    internal abstract int Length { get; }
+
+    internal void AddRef() => RefCount++;
+
+    internal void Release()
+    {
+        if (--RefCount == 0) ReturnToPool();
+    }
+
+    protected abstract void ReturnToPool();
+
+    internal abstract Storage CloneAs(DType dtype);
+
+    internal static Storage Allocate(DType dtype, int length, bool zeroed) => dtype switch
+    {
+        DType.Float32 => new Storage<float>(length, zeroed),
+        DType.Float64 => new Storage<double>(length, zeroed),
+        _ => new Storage<long>(length, zeroed),
+    };
+}
+
+internal sealed class Storage<T> : Storage where T : unmanaged
+{
+    internal T[] Array;
+    readonly int _length;
+
+    internal Storage(int length, bool zeroed)
+    {
+        _length = length;
+        Array = BufferPool<T>.Rent(length);
+        if (zeroed) Array.AsSpan(0, length).Clear();
+    }
+
+    internal override DType DType => DTypes.Of<T>();
+    internal override int Length => _length;
+
+    internal Span<T> Span
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Array.AsSpan(0, _length);
+    }
+
+    protected override void ReturnToPool()
+    {
+        BufferPool<T>.Return(Array);
+        Array = [];
+    }
+
+    internal override Storage CloneAs(DType dtype)
+    {
+        var copy = Allocate(dtype, _length, zeroed: false);
+        switch (copy)
+        {
+            case Storage<float> f: Convert(Span, f.Span); break;
+            case Storage<double> d: Convert(Span, d.Span); break;
+            case Storage<long> l: Convert(Span, l.Span); break;
+        }
+        return copy;
+    }
+
+    static void Convert<TOut>(ReadOnlySpan<T> from, Span<TOut> to) where TOut : unmanaged
+    {
+        if (typeof(T) == typeof(TOut)) { MemoryMarshalCopy(from, to); return; }
+        for (int i = 0; i < from.Length; i++) to[i] = ConvertOne<TOut>(from[i]);
+    }
+
+    static void MemoryMarshalCopy<TOut>(ReadOnlySpan<T> from, Span<TOut> to) where TOut : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<T, TOut>(from).CopyTo(to);
+
+    // Float to integer truncates toward zero, as PyTorch's .to(torch.int64) does.
+    static TOut ConvertOne<TOut>(T v) where TOut : unmanaged
+    {
+        double d = v switch { float f => f, double x => x, long l => l, _ => 0 };
+        if (typeof(TOut) == typeof(float)) { float f = (float)d; return Unsafe.As<float, TOut>(ref f); }
+        if (typeof(TOut) == typeof(double)) return Unsafe.As<double, TOut>(ref d);
+        long r = v is long lv ? lv : (long)d;
+        return Unsafe.As<long, TOut>(ref r);
+    }
+}
+
+/// <summary>
+/// Exact-size buffer pool. A training step asks for the same sizes every iteration, so buckets keyed by exact
+/// length give perfect reuse without the waste of power-of-two classes. Thread-safe; buffers are not zeroed on rent.
+/// </summary>
+internal static class BufferPool<T> where T : unmanaged
+{
+    static readonly Dictionary<int, Stack<T[]>> Buckets = new();
+    static readonly object Gate = new();
+    static long _rentedElements, _pooledElements;
+
+    /// <summary>Elements currently handed out (for tests and memory reports).</summary>
+    internal static long RentedElements => Interlocked.Read(ref _rentedElements);
+
+    /// <summary>Elements sitting idle in the pool.</summary>
+    internal static long PooledElements => Interlocked.Read(ref _pooledElements);
+
+    internal static T[] Rent(int length)
+    {
+        if (length == 0) return [];
+        lock (Gate)
+        {
+            _rentedElements += length;
+            if (Buckets.TryGetValue(length, out var stack) && stack.Count > 0)
+            {
+                _pooledElements -= length;
+                return stack.Pop();
+            }
+        }
+        return GC.AllocateUninitializedArray<T>(length);
+    }
+
+    internal static void Return(T[] array)
+    {
+        if (array.Length == 0) return;
+        lock (Gate)
+        {
+            _rentedElements -= array.Length;
+            _pooledElements += array.Length;
+            if (!Buckets.TryGetValue(array.Length, out var stack)) Buckets[array.Length] = stack = new Stack<T[]>();
+            stack.Push(array);
+        }
+    }
+
+    /// <summary>Drops every idle buffer so the GC can take it back.</summary>
+    internal static void Trim()
+    {
+        lock (Gate) { Buckets.Clear(); _pooledElements = 0; }
+    }
+}
