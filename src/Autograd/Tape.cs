@@ -168,8 +168,13 @@ public sealed class Tape
         {
             var e = _entries[i];
             sb.Append($"  op{i} [shape=box, label=\"{e.Op}\"];\n");
-            foreach (var input in e.Inputs) sb.Append($"  {TensorNode(input)} -> op{i};\n");
-            sb.Append($"  op{i} -> {TensorNode(e.Output)};\n");
+            foreach (var input in e.Inputs)
+            {
+                string from = TensorNode(input);
+                sb.Append($"  {from} -> op{i};\n");
+            }
+            string to = TensorNode(e.Output);
+            sb.Append($"  op{i} -> {to};\n");
         }
         return sb.Append("}\n").ToString();
     }

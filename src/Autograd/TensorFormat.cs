@@ -28,7 +28,7 @@ public sealed partial class Tensor
             : v.ToString("0.0000", CultureInfo.InvariantCulture);
         var sb = new StringBuilder("tensor(");
         if (Rank == 0) sb.Append(Fmt(values[0]));
-        else AppendDim(sb, values, 0, 0, Fmt, summarize, indent: 8);
+        else AppendDim(sb, values, 0, 0, Fmt, summarize, indent: 7);
         if (summarize || Count == 0) sb.Append(", size=").Append(Shapes.Format(_shape));
         if (DType == DType.Float64) sb.Append(", dtype=torch.float64");
         if (GradFn is { } fn) sb.Append(", grad_fn=<").Append(fn.Op).Append('>');

@@ -12,14 +12,14 @@ public sealed class TensorScope : IDisposable
 
     readonly TensorScope? _parent;
     readonly List<Tensor> _owned = new();
-    readonly int _tapeMark;
+    readonly long _tapeMark;
     bool _disposed;
 
     internal TensorScope()
     {
         _parent = _current;
         _current = this;
-        _tapeMark = Tape.Current.EntryCount;
+        _tapeMark = Tape.Current.NextSequence;
     }
 
     internal static TensorScope? Current => _current;
