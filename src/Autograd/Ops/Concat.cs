@@ -28,7 +28,9 @@ public sealed partial class Tensor
             t.ThrowIfDisposed();
             if (t.DType != first.DType)
                 throw new ArgumentException($"cat: tensors must share a dtype, got {first.DType.TorchName()} {Shapes.Format(first._shape)} and {t.DType.TorchName()} {Shapes.Format(t._shape)}");
-            bool match = t.Rank == first.Rank;
+            if (t.Rank != first.Rank)
+                throw new ArgumentException($"cat: tensors must have the same rank, got {Shapes.Format(first._shape)} and {Shapes.Format(t._shape)}");
+            bool match = true;
             for (int k = 0; match && k < t.Rank; k++) match = k == d || t._shape[k] == first._shape[k];
             if (!match)
                 throw new ArgumentException($"cat: tensors must match except in dim {d}, got {Shapes.Format(first._shape)} and {Shapes.Format(t._shape)}");

@@ -19,7 +19,9 @@ public sealed partial class Tensor
         int s = start < 0 ? start + size : start;
         if (s < 0 || s > size)
             throw new ArgumentOutOfRangeException(nameof(start), $"narrow: start {start} is out of range for dim {dim} of size {size} in {Shapes.Format(_shape)}");
-        if (length < 0 || s + length > size)
+        if (length < 0)
+            throw new ArgumentException($"narrow: length must be non-negative, got {length} for {Shapes.Format(_shape)}");
+        if (s + length > size)
             throw new ArgumentException($"narrow: window start {start}, length {length} does not fit dim {dim} of size {size} in {Shapes.Format(_shape)}");
         return NarrowRecorded("narrow", d, s, length);
     }
