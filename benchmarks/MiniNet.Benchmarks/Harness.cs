@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace MiniNet.Benchmarks;
+
+/// <summary>
+/// The Stopwatch harness: warm up for more than <see cref="WarmupSeconds"/>, then time batches of calls and take
+/// the median. MiniNet and TorchSharp are timed in separate phases, never interleaved, so libtorch's threads and
+/// our worker pool do not steal each other's cores.
+/// </summary>
+static class Harness
+{
+    public const double WarmupSeconds = 0.6;
+    const double MeasureSeconds = 1.0;
+    const int Samples = 15;
+
+    /// <summary>Median milliseconds per call of <paramref name="work"/>.</summary>
+    public static double MedianMs(Action work)
+    {
+        var clock = Stopwatch.StartNew();
+        long calls = 0;
+        while (clock.Elapsed.TotalSeconds < WarmupSeconds) { work(); calls++; }
+        double perCall = clock.Elapsed.TotalSeconds / calls;
+        int batch = (int)Math.Clamp(MeasureSeconds / Samples / perCall, 1, 1_000_000);
+        var samples = new double[Samples];
+        for (int s = 0; s < Samples; s++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) work();
+            samples[s] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / batch;
+        }
+        Array.Sort(samples);
+        return samples[Samples / 2];
+    }
+
+    /// <summary>Prints one line: <c>suite k=v ... mininet_ms=… torchsharp_ms=… ratio=…</c> (ratio = MiniNet/TorchSharp, lower is better).</summary>
+    public static void Report(string suite, string parameters, double miniNetMs, double torchMs)
+    {
+        string F(double v) => v.ToString(v < 0.1 ? "0.00000" : "0.000", CultureInfo.InvariantCulture);
+        Console.WriteLine($"{suite} {parameters} mininet_ms={F(miniNetMs)} torchsharp_ms={F(torchMs)} ratio={(miniNetMs / torchMs).ToString("0.00", CultureInfo.InvariantCulture)}");
+    }
+}
