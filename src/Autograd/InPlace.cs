@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MiniNet.Kernels;
 
 namespace MiniNet;
@@ -10,9 +11,14 @@ public sealed partial class Tensor
     public Tensor AddInPlace(Tensor other, double alpha = 1)
     {
         EnsureInPlaceAllowed("add_");
-        if (alpha == 1) { Elementwise.AddInto(this, other); return this; }
-        using var scaled = Elementwise.Zip("add_", other, ScalarLike(alpha, other), new MulKernel());
-        Elementwise.AddInto(this, scaled);
+        if (!Shapes.Equal(other._shape, _shape) || other.DType != DType)
+            throw new ArgumentException($"add_: {Shapes.Format(_shape)} {DType} += {Shapes.Format(other._shape)} {other.DType} needs equal shapes and dtypes");
+        switch (DType)
+        {
+            case DType.Float32: TensorPrimitives.FusedMultiplyAdd(other.Span<float>(), (float)alpha, Span<float>(), Span<float>()); break;
+            case DType.Float64: TensorPrimitives.FusedMultiplyAdd(other.Span<double>(), alpha, Span<double>(), Span<double>()); break;
+            default: throw Elementwise.FloatOnly("add_", this);
+        }
         return this;
     }
 
@@ -22,8 +28,8 @@ public sealed partial class Tensor
         EnsureInPlaceAllowed("mul_");
         switch (DType)
         {
-            case DType.Float32: System.Numerics.Tensors.TensorPrimitives.Multiply(Span<float>(), (float)s, Span<float>()); break;
-            case DType.Float64: System.Numerics.Tensors.TensorPrimitives.Multiply(Span<double>(), s, Span<double>()); break;
+            case DType.Float32: TensorPrimitives.Multiply(Span<float>(), (float)s, Span<float>()); break;
+            case DType.Float64: TensorPrimitives.Multiply(Span<double>(), s, Span<double>()); break;
             default: throw Elementwise.FloatOnly("mul_", this);
         }
         return this;

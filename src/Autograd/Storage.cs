@@ -28,11 +28,11 @@ internal abstract class Storage
 
     internal abstract Storage CloneAs(DType dtype);
 
-    internal static Storage Allocate(DType dtype, int length, bool zeroed) => dtype switch
+    internal static Storage Allocate(DType dtype, int length, bool zeroed, bool pooled = true) => dtype switch
     {
-        DType.Float32 => new Storage<float>(length, zeroed),
-        DType.Float64 => new Storage<double>(length, zeroed),
-        _ => new Storage<long>(length, zeroed),
+        DType.Float32 => new Storage<float>(length, zeroed, pooled),
+        DType.Float64 => new Storage<double>(length, zeroed, pooled),
+        _ => new Storage<long>(length, zeroed, pooled),
     };
 }
 
@@ -40,11 +40,15 @@ internal sealed class Storage<T> : Storage where T : unmanaged
 {
     internal T[] Array;
     readonly int _length;
+    readonly bool _pooled;
 
-    internal Storage(int length, bool zeroed)
+    // Unpooled storage is for tiny constants (the scalar of `x * 2.0`) that may stay on the tape after their op:
+    // the GC takes them, so forgetting to dispose them costs the pool nothing.
+    internal Storage(int length, bool zeroed, bool pooled = true)
     {
         _length = length;
-        Array = BufferPool<T>.Rent(length);
+        _pooled = pooled;
+        Array = pooled ? BufferPool<T>.Rent(length) : new T[length];
         if (zeroed) Array.AsSpan(0, length).Clear();
     }
 
@@ -59,7 +63,7 @@ internal sealed class Storage<T> : Storage where T : unmanaged
 
     protected override void ReturnToPool()
     {
-        BufferPool<T>.Return(Array);
+        if (_pooled) BufferPool<T>.Return(Array);
         Array = [];
     }
 

@@ -57,6 +57,7 @@ public sealed class Tape
     [ThreadStatic] static Tape? _current;
     [ThreadStatic] static int _noGradDepth;
     [ThreadStatic] static int _anomalyDepth;
+    [ThreadStatic] static bool _inBackward;
 
     readonly List<TapeEntry> _entries = new();
     long _nextSequence;
@@ -83,7 +84,8 @@ public sealed class Tape
     /// </summary>
     public static Tensor Record(string op, Tensor output, Tensor[] inputs, Action<Tensor> backward)
     {
-        if (AnomalyDetection) Anomaly.CheckForward(op, output, inputs);
+        // Ops inside a backward closure are not checked one by one: their result is checked as that entry's gradient.
+        if (AnomalyDetection && !_inBackward) Anomaly.CheckForward(op, output, inputs);
         if (!IsRecording) return output;
         bool any = false;
         foreach (var t in inputs) any |= t.RequiresGrad;
@@ -130,7 +132,9 @@ public sealed class Tape
             entry.Output.Grad = null;
             using (var scope = Tensor.Scope())
             {
-                entry.BackwardFn!(gradOut);
+                _inBackward = true;
+                try { entry.BackwardFn!(gradOut); }
+                finally { _inBackward = false; }
                 if (AnomalyDetection) Anomaly.CheckBackward(entry);
             }
             gradOut.Dispose();
@@ -255,8 +259,9 @@ public sealed partial class Tensor
     /// requires grad. <paramref name="gradOutput"/> defaults to 1 for a one-element tensor. The tape entries used
     /// are released unless <paramref name="retainGraph"/>; tensors the caller holds stay valid either way.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No gradient path, a non-scalar without gradOutput, a shape
-    /// mismatch, or a second backward over a released tape.</exception>
+    /// <exception cref="InvalidOperationException">No gradient path, a non-scalar without gradOutput, or a second
+    /// backward over a released tape.</exception>
+    /// <exception cref="ArgumentException">A gradOutput whose shape or dtype differs from this tensor's.</exception>
     public void Backward(Tensor? gradOutput = null, bool retainGraph = false)
     {
         ThrowIfDisposed();

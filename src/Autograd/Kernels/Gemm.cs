@@ -1,17 +1,47 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace MiniNet.Kernels;
 
-/// <summary>
-/// General matrix multiply on row-major spans: C[m,n] (+)= op(A)·op(B), op = identity or transpose
-/// (A stored [m,k] or [k,m]; B stored [k,n] or [n,k]). Legend: m rows of C, n columns of C, k the shared dim.
-/// </summary>
-public static class Gemm
+/// <summary>Packs a block of the left operand A (m x k) into row panels of <see cref="Gemm.MR"/> rows, p-major.</summary>
+public unsafe interface IPackA<T> where T : unmanaged
 {
-    const int Rows = 4; // micro-tile: 4 rows x 2 vectors of C live in 8 registers
+    /// <summary>Writes rows [i0, i0+mc) x cols [p0, p0+kc) of A as panels: panel r holds rows i0+r·MR.., element (i, p) at p·MR + i%MR; missing rows are zeros.</summary>
+    void Pack(int i0, int mc, int p0, int kc, T* dst);
+}
+
+/// <summary>Packs a block of the right operand B (k x n) into column panels of <see cref="Gemm.NR"/> columns, p-major.</summary>
+public unsafe interface IPackB<T> where T : unmanaged
+{
+    /// <summary>Writes rows [p0, p0+kc) x cols [j0, j0+nc) of B as panels: element (p, j) at panel (j-j0)/NR, offset p·NR + j%NR; missing columns are zeros.</summary>
+    void Pack(int p0, int kc, int j0, int nc, T* dst);
+}
+
+/// <summary>
+/// General matrix multiply C[m,n] (+)= A[m,k]·B[k,n] on row-major data, the kernel under matmul, linear and conv2d.
+/// Legend: m rows of C, n columns, k the shared dim; MR x NR the register tile, MC/KC/NC the cache blocks.
+/// </summary>
+/// <remarks>
+/// Note: GEMM blocking. The fast path is the BLIS loop nest: for each NC-wide column block and KC-deep slice, B is
+/// packed once into NR-wide panels (stays in L3/L2), then for each MC-tall row block A is packed into MR-tall panels
+/// (stays in L2), and a 6 x 2-vector micro-kernel keeps 12 accumulators in registers, doing 12 FMAs per 2 loads of
+/// B and 6 broadcasts of A. Packing makes every load in the micro-kernel contiguous; the packers are pluggable
+/// structs, so conv2d packs im2col columns straight from the image without materializing them. Pointers, not spans,
+/// in the micro-kernel: bounds checks there cost 2-4x.
+/// </remarks>
+public static unsafe class Gemm
+{
+    /// <summary>Rows of the register tile.</summary>
+    public const int MR = 6;
+
+    /// <summary>Columns of the register tile: two vectors.</summary>
+    public static int NR<T>() where T : unmanaged => 2 * Vector256<T>.Count;
+
+    const int KC = 256, MC = 72, NC = 2048;
+
+    /// <summary>Below this many multiply-adds one thread is faster than waking the pool.</summary>
+    public const long ParallelThreshold = 1L << 18;
 
     /// <summary>Reference: the triple loop every fast path is tested against.</summary>
     public static void Reference<T>(ReadOnlySpan<T> a, bool transA, ReadOnlySpan<T> b, bool transB, Span<T> c, int m, int n, int k, bool accumulate)
@@ -28,117 +58,185 @@ public static class Gemm
     }
 
     /// <summary>
-    /// Fast path: transposed operands are first packed row-major (one pooled copy, O(size) against O(m·n·k) work),
-    /// then 4-row by 2-vector register tiles accumulate with FMA; row blocks go to the worker pool in fixed
-    /// partitions when the product is large.
+    /// C = op(A)·op(B) (or C += when <paramref name="accumulate"/>), A stored [m,k] (or [k,m] when transposed),
+    /// B stored [k,n] (or [n,k]), C [m,n]; offsets locate each matrix in its array. Splits over the pool when large.
     /// </summary>
-    public static void Multiply<T>(T[] a, bool transA, T[] b, bool transB, T[] c, int m, int n, int k, bool accumulate, int aOffset = 0, int bOffset = 0, int cOffset = 0)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Multiply<T>(T[] a, bool transA, T[] b, bool transB, T[] c, int m, int n, int k, bool accumulate,
+        int aOffset = 0, int bOffset = 0, int cOffset = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m == 0 || n == 0) return;
-        if (k == 0) { if (!accumulate) c.AsSpan(cOffset, m * n).Clear(); return; }
-        T[]? packedA = null, packedB = null;
-        if (transA) { packedA = BufferPool<T>.Rent(m * k); Layout.Permute<T>(a.AsSpan(aOffset, m * k), [k, m], [1, 0], packedA); a = packedA; aOffset = 0; }
-        if (transB) { packedB = BufferPool<T>.Rent(k * n); Layout.Permute<T>(b.AsSpan(bOffset, k * n), [n, k], [1, 0], packedB); b = packedB; bOffset = 0; }
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            var packA = new DenseA<T>(pa + aOffset, transA ? m : k, transA);
+            var packB = new DenseB<T>(pb + bOffset, transB ? k : n, transB);
+            Run(packA, packB, pc + cOffset, n, m, n, k, accumulate, parallel: (long)m * n * k >= ParallelThreshold);
+        }
+    }
+
+    /// <summary>
+    /// The blocked loop nest over any packers. With <paramref name="parallel"/>, the larger of m and n is cut into
+    /// one fixed range per pool thread (each with its own packing buffers), so results never depend on timing.
+    /// </summary>
+    public static void Run<T, TA, TB>(TA packA, TB packB, T* c, int ldc, int m, int n, int k, bool accumulate, bool parallel)
+        where T : unmanaged, IFloatingPointIeee754<T> where TA : struct, IPackA<T> where TB : struct, IPackB<T>
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) new Span<T>(c + (long)i * ldc, n).Clear();
+            return;
+        }
+        int threads = parallel ? WorkerPool.Shared.Threads : 1;
+        int nr = NR<T>();
+        bool splitRows = (m + MR - 1) / MR >= (n + nr - 1) / nr;
+        int units = splitRows ? (m + MR - 1) / MR : (n + nr - 1) / nr;
+        int parts = Math.Min(threads, units);
+        if (parts <= 1) { Blocked(packA, packB, c, ldc, 0, m, 0, n, k, accumulate); return; }
+        nint cAddress = (nint)c;
+        WorkerPool.Shared.Run(parts, p =>
+        {
+            int u0 = (int)((long)units * p / parts), u1 = (int)((long)units * (p + 1) / parts);
+            if (splitRows) Blocked(packA, packB, (T*)cAddress, ldc, u0 * MR, Math.Min(m, u1 * MR), 0, n, k, accumulate);
+            else Blocked(packA, packB, (T*)cAddress, ldc, 0, m, u0 * nr, Math.Min(n, u1 * nr), k, accumulate);
+        });
+    }
+
+    static void Blocked<T, TA, TB>(TA packA, TB packB, T* c, int ldc, int rowStart, int rowEnd, int colStart, int colEnd, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TA : struct, IPackA<T> where TB : struct, IPackB<T>
+    {
+        int nr = NR<T>();
+        int ncMax = Math.Min(NC, RoundUp(colEnd - colStart, nr));
+        var bufferA = BufferPool<T>.Rent(RoundUp(Math.Min(MC, rowEnd - rowStart), MR) * KC);
+        var bufferB = BufferPool<T>.Rent(ncMax * KC);
         try
         {
-            long work = (long)m * n * k;
-            int blocks = (m + Rows - 1) / Rows;
-            int parts = work < 64 * 1024 ? 1 : Math.Min(WorkerPool.Shared.Threads, blocks);
-            if (parts <= 1) RowBlock(a, aOffset, b, bOffset, c, cOffset, 0, m, n, k, accumulate);
-            else
+            fixed (T* ap = bufferA, bp = bufferB)
             {
-                var (aa, bb) = (a, b);
-                int ao = aOffset, bo = bOffset;
-                WorkerPool.Shared.Run(parts, p =>
+                for (int jc = colStart; jc < colEnd; jc += NC)
                 {
-                    int r0 = (int)((long)blocks * p / parts) * Rows, r1 = Math.Min(m, (int)((long)blocks * (p + 1) / parts) * Rows);
-                    RowBlock(aa, ao, bb, bo, c, cOffset, r0, r1, n, k, accumulate);
-                });
+                    int nc = Math.Min(NC, colEnd - jc);
+                    for (int pc = 0; pc < k; pc += KC)
+                    {
+                        int kc = Math.Min(KC, k - pc);
+                        packB.Pack(pc, kc, jc, nc, bp);
+                        bool add = accumulate || pc > 0;
+                        for (int ic = rowStart; ic < rowEnd; ic += MC)
+                        {
+                            int mc = Math.Min(MC, rowEnd - ic);
+                            packA.Pack(ic, mc, pc, kc, ap);
+                            for (int jr = 0; jr < nc; jr += nr)
+                                for (int ir = 0; ir < mc; ir += MR)
+                                    MicroKernel(kc, ap + ir * kc, bp + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc,
+                                        Math.Min(MR, mc - ir), Math.Min(nr, nc - jr), add);
+                        }
+                    }
+                }
             }
         }
         finally
         {
-            if (packedA is not null) BufferPool<T>.Return(packedA);
-            if (packedB is not null) BufferPool<T>.Return(packedB);
+            BufferPool<T>.Return(bufferA);
+            BufferPool<T>.Return(bufferB);
         }
     }
 
-    static void RowBlock<T>(T[] a, int ao, T[] b, int bo, T[] c, int co, int rowStart, int rowEnd, int n, int k, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    // 6 rows x 2 vectors of C in 12 registers; a and b point at packed panels (see Note: GEMM blocking).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void MicroKernel<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
-        int i = rowStart;
-        for (; i + Rows <= rowEnd; i += Rows)
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                     c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
         {
-            int j = 0;
-            for (; j + 2 * w <= n; j += 2 * w) Tile4x2(a, ao + i * k, b, bo + j, c, co + i * n + j, n, k, accumulate);
-            Edge(a, ao, b, bo, c, co, i, i + Rows, j, n, k, accumulate);
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + w);
+            var ai = Vector256.Create(a[0]); c00 = Simd.MultiplyAdd(ai, b0, c00); c01 = Simd.MultiplyAdd(ai, b1, c01);
+            ai = Vector256.Create(a[1]); c10 = Simd.MultiplyAdd(ai, b0, c10); c11 = Simd.MultiplyAdd(ai, b1, c11);
+            ai = Vector256.Create(a[2]); c20 = Simd.MultiplyAdd(ai, b0, c20); c21 = Simd.MultiplyAdd(ai, b1, c21);
+            ai = Vector256.Create(a[3]); c30 = Simd.MultiplyAdd(ai, b0, c30); c31 = Simd.MultiplyAdd(ai, b1, c31);
+            ai = Vector256.Create(a[4]); c40 = Simd.MultiplyAdd(ai, b0, c40); c41 = Simd.MultiplyAdd(ai, b1, c41);
+            ai = Vector256.Create(a[5]); c50 = Simd.MultiplyAdd(ai, b0, c50); c51 = Simd.MultiplyAdd(ai, b1, c51);
+            a += MR;
+            b += 2 * w;
         }
-        Edge(a, ao, b, bo, c, co, i, rowEnd, 0, n, k, accumulate);
+        if (rows == MR && cols == 2 * w)
+        {
+            StoreRow(c, c00, c01, accumulate); StoreRow(c + ldc, c10, c11, accumulate);
+            StoreRow(c + 2 * ldc, c20, c21, accumulate); StoreRow(c + 3 * ldc, c30, c31, accumulate);
+            StoreRow(c + 4 * ldc, c40, c41, accumulate); StoreRow(c + 5 * ldc, c50, c51, accumulate);
+            return;
+        }
+        // Edge tile: spill to a local tile, then copy the valid part.
+        T* tile = stackalloc T[MR * 2 * w];
+        c00.Store(tile); c01.Store(tile + w); c10.Store(tile + 2 * w); c11.Store(tile + 3 * w);
+        c20.Store(tile + 4 * w); c21.Store(tile + 5 * w); c30.Store(tile + 6 * w); c31.Store(tile + 7 * w);
+        c40.Store(tile + 8 * w); c41.Store(tile + 9 * w); c50.Store(tile + 10 * w); c51.Store(tile + 11 * w);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * 2 * w + j] : tile[r * 2 * w + j];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Tile4x2<T>(T[] a, int aRow, T[] b, int bCol, T[] c, int cAt, int n, int k, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    static void StoreRow<T>(T* c, Vector256<T> v0, Vector256<T> v1, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count;
-        ref T ar = ref MemoryMarshal.GetArrayDataReference(a);
-        ref T br = ref MemoryMarshal.GetArrayDataReference(b);
-        ref T cr = ref MemoryMarshal.GetArrayDataReference(c);
-        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        for (int p = 0; p < k; p++)
-        {
-            nuint bAt = (nuint)(bCol + p * n);
-            var b0 = Vector256.LoadUnsafe(ref br, bAt);
-            var b1 = Vector256.LoadUnsafe(ref br, bAt + (nuint)w);
-            var a0 = Vector256.Create(Unsafe.Add(ref ar, aRow + p));
-            var a1 = Vector256.Create(Unsafe.Add(ref ar, aRow + k + p));
-            var a2 = Vector256.Create(Unsafe.Add(ref ar, aRow + 2 * k + p));
-            var a3 = Vector256.Create(Unsafe.Add(ref ar, aRow + 3 * k + p));
-            c00 = Simd.MultiplyAdd(a0, b0, c00); c01 = Simd.MultiplyAdd(a0, b1, c01);
-            c10 = Simd.MultiplyAdd(a1, b0, c10); c11 = Simd.MultiplyAdd(a1, b1, c11);
-            c20 = Simd.MultiplyAdd(a2, b0, c20); c21 = Simd.MultiplyAdd(a2, b1, c21);
-            c30 = Simd.MultiplyAdd(a3, b0, c30); c31 = Simd.MultiplyAdd(a3, b1, c31);
-        }
-        Store(ref cr, cAt, c00, c01, accumulate);
-        Store(ref cr, cAt + n, c10, c11, accumulate);
-        Store(ref cr, cAt + 2 * n, c20, c21, accumulate);
-        Store(ref cr, cAt + 3 * n, c30, c31, accumulate);
+        if (accumulate) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + w); }
+        v0.Store(c);
+        v1.Store(c + w);
     }
+}
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store<T>(ref T c, int at, Vector256<T> v0, Vector256<T> v1, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>Packs a dense row-major A (or its transpose, stored [k, m]) with leading dimension <paramref name="ld"/>.</summary>
+public readonly unsafe struct DenseA<T>(T* a, int ld, bool transposed) : IPackA<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int i0, int mc, int p0, int kc, T* dst)
     {
-        nuint i0 = (nuint)at, i1 = (nuint)(at + Vector256<T>.Count);
-        if (accumulate) { v0 += Vector256.LoadUnsafe(ref c, i0); v1 += Vector256.LoadUnsafe(ref c, i1); }
-        v0.StoreUnsafe(ref c, i0);
-        v1.StoreUnsafe(ref c, i1);
-    }
-
-    // Rows [r0, r1) from column j0 on: row-by-row axpy (C row += a·B row), vectorized by TensorPrimitives-free FMA loops.
-    static void Edge<T>(T[] a, int ao, T[] b, int bo, T[] c, int co, int r0, int r1, int j0, int n, int k, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int cols = n - j0;
-        if (cols <= 0) return;
-        for (int i = r0; i < r1; i++)
+        for (int ir = 0; ir < mc; ir += Gemm.MR)
         {
-            var cRow = c.AsSpan(co + i * n + j0, cols);
-            if (!accumulate) cRow.Clear();
-            for (int p = 0; p < k; p++)
-                Axpy(a[ao + i * k + p], b.AsSpan(bo + p * n + j0, cols), cRow);
+            int rows = Math.Min(Gemm.MR, mc - ir);
+            T* panel = dst + ir * kc;
+            for (int p = 0; p < kc; p++)
+            {
+                T* to = panel + p * Gemm.MR;
+                for (int r = 0; r < rows; r++)
+                    to[r] = transposed ? a[(long)(p0 + p) * ld + i0 + ir + r] : a[(long)(i0 + ir + r) * ld + p0 + p];
+                for (int r = rows; r < Gemm.MR; r++) to[r] = default;
+            }
         }
     }
+}
 
-    static void Axpy<T>(T alpha, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>Packs a dense row-major B (or its transpose, stored [n, k]) with leading dimension <paramref name="ld"/>.</summary>
+public readonly unsafe struct DenseB<T>(T* b, int ld, bool transposed) : IPackB<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, T* dst)
     {
-        int i = 0;
-        var av = Vector256.Create(alpha);
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        ref T yr = ref MemoryMarshal.GetReference(y);
-        for (; i + Vector256<T>.Count <= x.Length; i += Vector256<T>.Count)
-            Simd.MultiplyAdd(av, Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-        for (; i < x.Length; i++) y[i] += alpha * x[i];
+        int nr = Gemm.NR<T>();
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            T* panel = dst + jr * kc;
+            if (!transposed)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    T* from = b + (long)(p0 + p) * ld + j0 + jr;
+                    T* to = panel + p * nr;
+                    new ReadOnlySpan<T>(from, cols).CopyTo(new Span<T>(to, cols));
+                    if (cols < nr) new Span<T>(to + cols, nr - cols).Clear();
+                }
+                continue;
+            }
+            for (int j = 0; j < nr; j++)
+            {
+                T* from = b + (long)(j0 + jr + j) * ld + p0;
+                for (int p = 0; p < kc; p++) panel[p * nr + j] = j < cols ? from[p] : default;
+            }
+        }
     }
 }

@@ -40,6 +40,15 @@ public static class Simd
         return a * b + c;
     }
 
+    /// <summary>e^x per lane (the runtime's vectorized exp for float and double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Vector256.Exp(x.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector256.Exp(x.AsDouble()).As<double, T>();
+        throw new NotSupportedException($"exp: no vector form for {typeof(T).Name}");
+    }
+
     /// <summary>y[i] = op(x[i]); x and y may be the same span.</summary>
     public static void Map<TOp, T>(TOp op, ReadOnlySpan<T> x, Span<T> y)
         where TOp : struct, IVectorUnary where T : unmanaged, IFloatingPointIeee754<T>

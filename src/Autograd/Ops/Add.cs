@@ -23,10 +23,12 @@ public sealed partial class Tensor
     /// <summary>s + x.</summary>
     public static Tensor operator +(double s, Tensor x) => ScalarLike(s, x) + x;
 
-    /// <summary>A rank-0 constant of <paramref name="like"/>'s dtype: how scalars enter broadcasting ops.</summary>
+    /// <summary>A rank-0 constant of <paramref name="like"/>'s dtype: how scalars enter broadcasting ops (unpooled, see Storage).</summary>
     internal static Tensor ScalarLike(double value, Tensor like)
     {
         like.ThrowIfDisposed();
-        return Scalar(value, like.DType);
+        var scalar = new Tensor([], Storage.Allocate(like.DType, 1, zeroed: false, pooled: false), "scalar");
+        scalar.FillUnchecked(value);
+        return scalar;
     }
 }
