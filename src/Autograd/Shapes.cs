@@ -19,11 +19,15 @@ public static class Shapes
         return (int)n;
     }
 
-    /// <summary>Maps a possibly negative dimension index into [0, rank).</summary>
+    /// <summary>
+    /// Maps a possibly negative dimension index into [0, rank). A rank-0 tensor accepts 0 and -1, as PyTorch wraps
+    /// dims of a 0-d tensor as if it had one dim.
+    /// </summary>
     public static int NormalizeDim(string op, int dim, int rank)
     {
-        int d = dim < 0 ? dim + rank : dim;
-        if (d < 0 || d >= Math.Max(rank, 1) || (rank == 0 && d != 0))
+        int effective = Math.Max(rank, 1);
+        int d = dim < 0 ? dim + effective : dim;
+        if (d < 0 || d >= effective)
             throw new ArgumentOutOfRangeException(nameof(dim), $"{op}: dim {dim} is out of range for a tensor of rank {rank}");
         return d;
     }

@@ -65,6 +65,7 @@ public static class TorchInterop
     /// <summary>The elements of <paramref name="tensor"/> widened to double, in row-major order (any real dtype).</summary>
     internal static double[] ToDoubles(torch.Tensor tensor)
     {
+        if (tensor.numel() == 0) return []; // TorchSharp's accessor cannot copy out zero elements
         using var values = tensor.detach().to_type(torch.ScalarType.Float64).contiguous();
         return values.data<double>().ToArray();
     }
