@@ -42,19 +42,25 @@ public static class Shapes
     }
 
     /// <summary>NumPy/PyTorch broadcasting: align from the right; sizes must match or be 1.</summary>
-    public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b) =>
+        TryBroadcast(a, b, out var result, out int badDim)
+            ? result
+            : throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast (dim {badDim}: {a[badDim - (result.Length - a.Length)]} vs {b[badDim - (result.Length - b.Length)]})");
+
+    /// <summary>Broadcasting without throwing: false and the first clashing dim (of the result) when the shapes clash.</summary>
+    public static bool TryBroadcast(ReadOnlySpan<int> a, ReadOnlySpan<int> b, out int[] result, out int badDim)
     {
         int rank = Math.Max(a.Length, b.Length);
-        var result = new int[rank];
+        result = new int[rank];
         for (int i = 0; i < rank; i++)
         {
             int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
             int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
-            if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast (dim {i}: {da} vs {db})");
+            if (da != db && da != 1 && db != 1) { badDim = i; return false; }
             result[i] = da == 1 ? db : da;
         }
-        return result;
+        badDim = -1;
+        return true;
     }
 
     /// <summary>True when both shapes have the same rank and sizes.</summary>

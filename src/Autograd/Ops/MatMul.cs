@@ -31,7 +31,8 @@ public sealed partial class Tensor
         if (k != k2 || a.DType != b.DType)
             throw new ArgumentException($"matmul: cannot multiply {Shapes.Format(a._shape)} by {Shapes.Format(b._shape)}" +
                 (k != k2 ? $" (inner sizes {k} and {k2} differ)" : $" ({a.DType.TorchName()} and {b.DType.TorchName()})"));
-        var batch = Shapes.Broadcast("matmul", a._shape[..^2], b._shape[..^2]);
+        if (!Shapes.TryBroadcast(a._shape[..^2], b._shape[..^2], out var batch, out _))
+            throw new ArgumentException($"matmul: batch dims of {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)} cannot be broadcast");
         var c = Empty([.. batch, m, n], a.DType, "matmul");
         GemmBatched(a, false, b, false, c);
         return Tape.Record("matmul", c, [a, b], gradOut =>

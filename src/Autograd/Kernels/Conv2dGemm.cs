@@ -1,0 +1,118 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace MiniNet.Kernels;
+
+// Legend: as in Conv2dGeometry; per image and group g: Y_g [O/groups, OH·OW], W_g [O/groups, K], col_g [K, OH·OW].
+
+/// <summary>
+/// conv2d as GEMM per image and group: Y_g = W_g·im2col(x_g); gradW_g += gradY_g·im2col(x_g)ᵀ;
+/// gradX_g += col2im(W_gᵀ·gradY_g). im2col is packed inside the GEMM (<see cref="Im2ColB{T}"/>), except for a
+/// 1x1 stride-1 unpadded conv, whose im2col is the input itself. Images are split over the pool in fixed ranges;
+/// with fewer images than threads the GEMMs themselves go parallel.
+/// </summary>
+public static unsafe class Conv2dGemm
+{
+    /// <summary>True when im2col(x) is x itself: a 1x1 kernel at stride 1 without padding.</summary>
+    public static bool IsPointwise(in Conv2dGeometry g) =>
+        g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0;
+
+    /// <summary>y = conv2d(x, w) + bias (bias null = none), overwriting y.</summary>
+    public static void Forward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var taps = new TapTable(g);
+        int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup;
+        ForImages(g, (part, n0, n1, parallelGemm) =>
+        {
+            fixed (int* plane = taps.Plane, row = taps.Row, col = taps.Col)
+                for (int n = n0; n < n1; n++)
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        T* image = x + ((long)n * g.C + grp * cg) * g.H * g.W;
+                        T* output = y + ((long)n * g.O + grp * og) * outHW;
+                        for (int o = 0; o < og; o++)
+                            new Span<T>(output + (long)o * outHW, outHW).Fill(bias == null ? T.Zero : bias[grp * og + o]);
+                        var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, false);
+                        if (IsPointwise(g))
+                            Gemm.Run(packA, new DenseB<T>(image, outHW, false), output, outHW, og, outHW, g.K, true, parallelGemm);
+                        else
+                            Gemm.Run(packA, new Im2ColB<T>(image, plane, row, col, g), output, outHW, og, outHW, g.K, true, parallelGemm);
+                    }
+        });
+    }
+
+    /// <summary>gradW += Σ_n gradY_n·im2col(x_n)ᵀ. Each image range sums into its own buffer; buffers are added in range order.</summary>
+    public static void BackwardWeight<T>(T* x, T* gradY, T* gradW, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var taps = new TapTable(g);
+        int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup, weightCount = g.O * g.K;
+        int parts = ImageRanges(g);
+        var partials = new T[parts - 1][];
+        for (int i = 0; i < partials.Length; i++) { partials[i] = BufferPool<T>.Rent(weightCount); partials[i].AsSpan().Clear(); }
+        try
+        {
+            ForImages(g, (part, n0, n1, parallelGemm) =>
+            {
+                fixed (int* plane = taps.Plane, row = taps.Row, col = taps.Col)
+                fixed (T* partial = part == 0 ? null : partials[part - 1])
+                {
+                    T* target = part == 0 ? gradW : partial;
+                    for (int n = n0; n < n1; n++)
+                        for (int grp = 0; grp < g.Groups; grp++)
+                        {
+                            T* image = x + ((long)n * g.C + grp * cg) * g.H * g.W;
+                            var packA = new DenseA<T>(gradY + ((long)n * g.O + grp * og) * outHW, outHW, false);
+                            T* dst = target + (long)grp * og * g.K;
+                            if (IsPointwise(g))
+                                Gemm.Run(packA, new DenseB<T>(image, outHW, true), dst, g.K, og, g.K, outHW, true, parallelGemm);
+                            else
+                                Gemm.Run(packA, new Im2ColTransposedB<T>(image, plane, row, col, g), dst, g.K, og, g.K, outHW, true, parallelGemm);
+                        }
+                }
+            }, partitions: parts);
+            var total = new Span<T>(gradW, weightCount);
+            foreach (var partial in partials) TensorPrimitives.Add(total, partial.AsSpan(0, weightCount), total);
+        }
+        finally
+        {
+            foreach (var partial in partials) BufferPool<T>.Return(partial);
+        }
+    }
+
+    /// <summary>gradX += col2im(W_gᵀ·gradY_g) per image and group (for 1x1 stride 1: the GEMM adds into gradX directly).</summary>
+    public static void BackwardInput<T>(T* gradY, T* w, T* gradX, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var taps = new TapTable(g);
+        int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup;
+        ForImages(g, (part, n0, n1, parallelGemm) =>
+        {
+            var colBuffer = IsPointwise(g) ? [] : BufferPool<T>.Rent(g.K * outHW);
+            try
+            {
+                fixed (T* gradCol = colBuffer)
+                    for (int n = n0; n < n1; n++)
+                        for (int grp = 0; grp < g.Groups; grp++)
+                        {
+                            var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, true);
+                            var packB = new DenseB<T>(gradY + ((long)n * g.O + grp * og) * outHW, outHW, false);
+                            T* gradImage = gradX + ((long)n * g.C + grp * cg) * g.H * g.W;
+                            if (IsPointwise(g)) { Gemm.Run(packA, packB, gradImage, outHW, g.K, outHW, og, true, parallelGemm); continue; }
+                            Gemm.Run(packA, packB, gradCol, outHW, g.K, outHW, og, false, parallelGemm);
+                            Col2Im.Add(gradCol, gradImage, taps, g);
+                        }
+            }
+            finally { if (colBuffer.Length > 0) BufferPool<T>.Return(colBuffer); }
+        });
+    }
+
+    // Images are split into one fixed range per pool thread; with fewer images than threads, one range and parallel GEMMs.
+    static int ImageRanges(in Conv2dGeometry g) => g.N >= WorkerPool.Shared.Threads ? WorkerPool.Shared.Threads : 1;
+
+    // body(range index, first image, end image, whether the GEMMs inside may use the pool themselves).
+    static void ForImages(in Conv2dGeometry g, Action<int, int, int, bool> body, int partitions = 0)
+    {
+        int n = g.N, parts = partitions > 0 ? partitions : ImageRanges(g);
+        if (parts == 1) { body(0, 0, n, (long)g.OPerGroup * g.OutH * g.OutW * g.K >= Gemm.ParallelThreshold); return; }
+        WorkerPool.Shared.Run(parts, p => body(p, (int)((long)n * p / parts), (int)((long)n * (p + 1) / parts), false));
+    }
+}

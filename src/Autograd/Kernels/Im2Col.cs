@@ -1,0 +1,110 @@
+namespace MiniNet.Kernels;
+
+// Legend: as in Conv2dGeometry. One image of one group: the input planes [C/groups, H, W]; its im2col matrix has
+// K = (C/groups)·kH·kW rows (one per kernel tap k = (c, kh, kw)) and OH·OW columns (one per output pixel).
+
+/// <summary>
+/// Where kernel tap k = (c, kh, kw) reads from: its input plane offset and its row/column offsets relative to
+/// (oh·strideH, ow·strideW). Computed once per convolution so the packers never divide.
+/// </summary>
+public readonly struct TapTable
+{
+    /// <summary>Per tap: c·H·W.</summary>
+    public readonly int[] Plane;
+    /// <summary>Per tap: kh·dilationH - padTop.</summary>
+    public readonly int[] Row;
+    /// <summary>Per tap: kw·dilationW - padLeft.</summary>
+    public readonly int[] Col;
+
+    /// <summary>Builds the table for one group's taps.</summary>
+    public TapTable(in Conv2dGeometry g)
+    {
+        int k = g.K;
+        Plane = new int[k]; Row = new int[k]; Col = new int[k];
+        for (int c = 0, t = 0; c < g.CPerGroup; c++)
+            for (int kh = 0; kh < g.KH; kh++)
+                for (int kw = 0; kw < g.KW; kw++, t++)
+                {
+                    Plane[t] = c * g.H * g.W;
+                    Row[t] = kh * g.DilationH - g.PadTop;
+                    Col[t] = kw * g.DilationW - g.PadLeft;
+                }
+    }
+}
+
+/// <summary>
+/// Packs B = im2col(image) [K, OH·OW] for the GEMM, straight from the image: the im2col matrix is never
+/// materialized (see Note: GEMM blocking in Gemm.cs). Taps that fall in the zero padding pack as zeros.
+/// </summary>
+public readonly unsafe struct Im2ColB<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    {
+        int nr = Gemm.NR<T>(), outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        for (int p = 0; p < kc; p++)
+        {
+            int tap = p0 + p;
+            T* source = image + plane[tap];
+            int rowOffset = row[tap], colOffset = col[tap];
+            int oh = j0 / outW, ow = j0 - oh * outW;
+            for (int j = 0; j < nc; j++)
+            {
+                int ih = oh * sh + rowOffset, iw = ow * sw + colOffset;
+                dst[j / nr * nr * kc + p * nr + j % nr] = (uint)ih < (uint)h && (uint)iw < (uint)w ? source[ih * w + iw] : default;
+                if (++ow == outW) { ow = 0; oh++; }
+            }
+            for (int j = nc; j % nr != 0; j++) dst[j / nr * nr * kc + p * nr + j % nr] = default;
+        }
+    }
+}
+
+/// <summary>Packs B = im2col(image)ᵀ [OH·OW, K], the right operand of the weight gradient gradW += gradY·colᵀ.</summary>
+public readonly unsafe struct Im2ColTransposedB<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    {
+        int nr = Gemm.NR<T>(), outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        int oh = p0 / outW, ow = p0 - oh * outW;
+        for (int p = 0; p < kc; p++)
+        {
+            int baseRow = oh * sh, baseCol = ow * sw;
+            for (int j = 0; j < nc; j++)
+            {
+                int tap = j0 + j;
+                int ih = baseRow + row[tap], iw = baseCol + col[tap];
+                dst[j / nr * nr * kc + p * nr + j % nr] = (uint)ih < (uint)h && (uint)iw < (uint)w ? image[plane[tap] + ih * w + iw] : default;
+            }
+            for (int j = nc; j % nr != 0; j++) dst[j / nr * nr * kc + p * nr + j % nr] = default;
+            if (++ow == outW) { ow = 0; oh++; }
+        }
+    }
+}
+
+/// <summary>col2im: scatters (adds) gradCol [K, OH·OW] of one image and group back onto its input planes.</summary>
+public static unsafe class Col2Im
+{
+    /// <summary>gradImage[plane + ih·W + iw] += gradCol[tap, oh·OW + ow] for every tap landing inside the image.</summary>
+    public static void Add<T>(T* gradCol, T* gradImage, in TapTable taps, in Conv2dGeometry g) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        int outH = g.OutH, outW = g.OutW, h = g.H, w = g.W;
+        for (int tap = 0; tap < g.K; tap++)
+        {
+            T* source = gradCol + (long)tap * outH * outW;
+            T* plane = gradImage + taps.Plane[tap];
+            for (int oh = 0; oh < outH; oh++)
+            {
+                int ih = oh * g.StrideH + taps.Row[tap];
+                if ((uint)ih >= (uint)h) continue;
+                T* dstRow = plane + ih * w;
+                T* srcRow = source + oh * outW;
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    int iw = ow * g.StrideW + taps.Col[tap];
+                    if ((uint)iw < (uint)w) dstRow[iw] += srcRow[ow];
+                }
+            }
+        }
+    }
+}
