@@ -34,9 +34,14 @@ static class Harness
     }
 
     /// <summary>Prints one line: <c>suite k=v ... mininet_ms=… torchsharp_ms=… ratio=…</c> (ratio = MiniNet/TorchSharp, lower is better).</summary>
-    public static void Report(string suite, string parameters, double miniNetMs, double torchMs)
+    public static void Report(string suite, string parameters, double miniNetMs, double torchMs, string extra = "")
     {
-        string F(double v) => v.ToString(v < 0.1 ? "0.00000" : "0.000", CultureInfo.InvariantCulture);
-        Console.WriteLine($"{suite} {parameters} mininet_ms={F(miniNetMs)} torchsharp_ms={F(torchMs)} ratio={(miniNetMs / torchMs).ToString("0.00", CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"{suite} {parameters} mininet_ms={Ms(miniNetMs)} torchsharp_ms={Ms(torchMs)} {(extra.Length > 0 ? extra + " " : "")}ratio={Ratio(miniNetMs, torchMs)}");
     }
+
+    /// <summary>Milliseconds with enough digits for microsecond-scale ops.</summary>
+    public static string Ms(double v) => v.ToString(v < 0.1 ? "0.00000" : "0.000", CultureInfo.InvariantCulture);
+
+    /// <summary>MiniNet time over TorchSharp time, two decimals.</summary>
+    public static string Ratio(double miniNetMs, double torchMs) => (miniNetMs / torchMs).ToString("0.00", CultureInfo.InvariantCulture);
 }
