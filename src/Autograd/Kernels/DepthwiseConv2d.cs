@@ -1,131 +1,204 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace MiniNet.Kernels;
 
 // Legend: as in Conv2dGeometry, with groups = C: input channel c feeds output channels c·M .. c·M+M-1
-// (M = O/C, the channel multiplier), each through its own kH x kW filter.
+// (M = O/C, the channel multiplier), each through its own kH x kW filter. Hp x Wp: a plane with its zero padding.
 
 /// <summary>
 /// Direct depthwise convolution (groups = C, which includes a single-channel input). A GEMM is a poor fit here: its
-/// inner size is only kH·kW, so packing would cost more than the multiply-adds. Instead every kernel tap becomes a
-/// row-wise axpy: y[oh, ow] += w[kh, kw]·x[oh·s + kh·d - pad, ow·s + kw·d - pad], vectorized along ow when the
-/// horizontal stride is 1. Planes (n, output channel) are split over the pool in fixed ranges.
+/// inner size is only kH·kW, so packing would cost more than the multiply-adds. Each input plane is first copied
+/// into a zero-padded buffer, so the inner loops need no bounds checks; then one output row is a sum of kH·kW
+/// shifted input rows, accumulated in registers a vector at a time along the row (stride 1) or element by element
+/// (other strides). Work is split over the pool by planes or channels in fixed ranges.
 /// </summary>
 public static unsafe class DepthwiseConv2d
 {
     /// <summary>True when this direct kernel applies: every group has exactly one input channel.</summary>
     public static bool Applies(in Conv2dGeometry g) => g.Groups == g.C;
 
-    /// <summary>y = conv2d(x, w) + bias (bias null = none), overwriting y.</summary>
+    /// <summary>y = conv2d(x, w) + bias (bias null = none), overwriting y. One task per input plane (n, c) and its M outputs.</summary>
     public static void Forward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outH = g.OutH, outW = g.OutW, m = g.O / g.C;
-        ForPlanes(g, plane =>
+        int m = g.O / g.C, outHW = g.OutH * g.OutW, taps = g.KH * g.KW;
+        nint xa = (nint)x, wa = (nint)w, ba = (nint)bias, ya = (nint)y;
+        ForTasks(g, g.N * g.C, (first, end) =>
         {
-            int n = plane / g.O, o = plane % g.O;
-            T* input = x + ((long)n * g.C + o / m) * g.H * g.W;
-            T* output = y + (long)plane * outH * outW;
-            new Span<T>(output, outH * outW).Fill(bias == null ? T.Zero : bias[o]);
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
-                {
-                    T weight = w[(o * g.KH + kh) * g.KW + kw];
-                    ForValidRows(g, kh, kw, (oh, ih, owLo, owHi, iwLo) =>
-                        Axpy(weight, input + ih * g.W + iwLo, g.StrideW, output + oh * outW + owLo, owHi - owLo));
-                }
+            var padded = BufferPool<T>.Rent(PaddedLength<T>(g));
+            try
+            {
+                fixed (T* xp = padded)
+                    for (int plane = first; plane < end; plane++)
+                    {
+                        int n = plane / g.C, c = plane % g.C;
+                        Pad((T*)xa + (long)plane * g.H * g.W, xp, g);
+                        for (int o = c * m; o < (c + 1) * m; o++)
+                            ForwardPlane(xp, (T*)wa + o * taps, ba == 0 ? T.Zero : ((T*)ba)[o], (T*)ya + ((long)n * g.O + o) * outHW, g);
+                    }
+            }
+            finally { BufferPool<T>.Return(padded); }
         });
     }
 
-    /// <summary>gradX += dL/dx: each tap scatters w·gradY back along the same rows.</summary>
+    /// <summary>gradX += dL/dx: every tap scatters w·gradY back onto the padded plane, which is then cropped into gradX.</summary>
     public static void BackwardInput<T>(T* gradY, T* w, T* gradX, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outH = g.OutH, outW = g.OutW, m = g.O / g.C;
-        // One task per input plane (n, c), so the M output channels that write into it never race.
-        ForPlanes(g, plane =>
+        int m = g.O / g.C, outHW = g.OutH * g.OutW, taps = g.KH * g.KW;
+        nint gya = (nint)gradY, wa = (nint)w, gxa = (nint)gradX;
+        ForTasks(g, g.N * g.C, (first, end) =>
         {
-            int n = plane / g.C, c = plane % g.C;
-            T* gradInput = gradX + (long)plane * g.H * g.W;
-            for (int o = c * m; o < (c + 1) * m; o++)
+            var padded = BufferPool<T>.Rent(PaddedLength<T>(g));
+            try
             {
-                T* gradOutput = gradY + ((long)n * g.O + o) * outH * outW;
-                for (int kh = 0; kh < g.KH; kh++)
-                    for (int kw = 0; kw < g.KW; kw++)
+                fixed (T* gp = padded)
+                    for (int plane = first; plane < end; plane++)
                     {
-                        T weight = w[(o * g.KH + kh) * g.KW + kw];
-                        ForValidRows(g, kh, kw, (oh, ih, owLo, owHi, iwLo) =>
-                            ScatterAxpy(weight, gradOutput + oh * outW + owLo, gradInput + ih * g.W + iwLo, g.StrideW, owHi - owLo));
+                        int n = plane / g.C, c = plane % g.C;
+                        new Span<T>(gp, padded.Length).Clear();
+                        for (int o = c * m; o < (c + 1) * m; o++)
+                            ScatterPlane((T*)gya + ((long)n * g.O + o) * outHW, (T*)wa + o * taps, gp, g);
+                        CropAdd(gp, (T*)gxa + (long)plane * g.H * g.W, g);
                     }
             }
-        }, planes: g.N * g.C);
+            finally { BufferPool<T>.Return(padded); }
+        });
     }
 
-    /// <summary>gradW += dL/dw: per output channel and tap, Σ over n, oh, ow of gradY·x (dot products along ow).</summary>
+    /// <summary>gradW += dL/dw: one task per output channel, summing images in order (deterministic).</summary>
     public static void BackwardWeight<T>(T* x, T* gradY, T* gradW, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int outH = g.OutH, outW = g.OutW, m = g.O / g.C;
-        // One task per output channel, summing images in order: deterministic.
-        ForPlanes(g, o =>
+        int m = g.O / g.C, outHW = g.OutH * g.OutW, taps = g.KH * g.KW;
+        nint xa = (nint)x, gya = (nint)gradY, gwa = (nint)gradW;
+        ForTasks(g, g.O, (first, end) =>
         {
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
-                {
-                    T sum = T.Zero;
-                    for (int n = 0; n < g.N; n++)
+            var padded = BufferPool<T>.Rent(PaddedLength<T>(g));
+            var sums = new T[taps];
+            try
+            {
+                fixed (T* xp = padded)
+                    for (int o = first; o < end; o++)
                     {
-                        T* input = x + ((long)n * g.C + o / m) * g.H * g.W;
-                        T* gradOutput = gradY + ((long)n * g.O + o) * outH * outW;
-                        ForValidRows(g, kh, kw, (oh, ih, owLo, owHi, iwLo) =>
-                            sum += Dot(gradOutput + oh * outW + owLo, input + ih * g.W + iwLo, g.StrideW, owHi - owLo));
+                        Array.Clear(sums);
+                        for (int n = 0; n < g.N; n++)
+                        {
+                            Pad((T*)xa + ((long)n * g.C + o / m) * g.H * g.W, xp, g);
+                            WeightPlane((T*)gya + ((long)n * g.O + o) * outHW, xp, sums, g);
+                        }
+                        T* gw = (T*)gwa + o * taps;
+                        for (int t = 0; t < taps; t++) gw[t] += sums[t];
                     }
-                    gradW[(o * g.KH + kh) * g.KW + kw] += sum;
-                }
-        }, planes: g.O);
+            }
+            finally { BufferPool<T>.Return(padded); }
+        });
     }
 
-    delegate void RowVisitor(int oh, int ih, int owLo, int owHi, int iwLo);
+    static int PaddedWidth(in Conv2dGeometry g) => g.W + g.PadLeft + g.PadRight;
 
-    // For tap (kh, kw): every output row oh whose input row ih is inside the image, with the range [owLo, owHi) of
-    // output columns whose input column iw = ow·s + kw·d - padLeft is inside, and iwLo = the first such iw.
-    static void ForValidRows(in Conv2dGeometry g, int kh, int kw, RowVisitor visit)
+    // Slack of one vector: the last row's vector loads may run past the padded plane's end (into unused lanes).
+    static int PaddedLength<T>(in Conv2dGeometry g) => (g.H + g.PadTop + g.PadBottom) * PaddedWidth(g) + Vector256<T>.Count;
+
+    static void Pad<T>(T* plane, T* padded, in Conv2dGeometry g) where T : unmanaged
     {
-        int colOffset = kw * g.DilationW - g.PadLeft, s = g.StrideW;
-        int owLo = colOffset >= 0 ? 0 : (-colOffset + s - 1) / s;
-        int owHi = Math.Min(g.OutW, g.W - colOffset <= 0 ? 0 : (g.W - colOffset - 1) / s + 1);
-        if (owLo >= owHi) return;
-        int iwLo = owLo * s + colOffset;
-        for (int oh = 0; oh < g.OutH; oh++)
+        int wp = PaddedWidth(g);
+        new Span<T>(padded, PaddedLength<T>(g)).Clear();
+        for (int ih = 0; ih < g.H; ih++)
+            new ReadOnlySpan<T>(plane + ih * g.W, g.W).CopyTo(new Span<T>(padded + (ih + g.PadTop) * wp + g.PadLeft, g.W));
+    }
+
+    static void CropAdd<T>(T* padded, T* plane, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int wp = PaddedWidth(g);
+        for (int ih = 0; ih < g.H; ih++)
         {
-            int ih = oh * g.StrideH + kh * g.DilationH - g.PadTop;
-            if ((uint)ih < (uint)g.H) visit(oh, ih, owLo, owHi, iwLo);
+            T* from = padded + (ih + g.PadTop) * wp + g.PadLeft;
+            T* to = plane + ih * g.W;
+            for (int iw = 0; iw < g.W; iw++) to[iw] += from[iw];
         }
     }
 
-    static void Axpy<T>(T a, T* x, int stride, T* y, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    // y[oh, ow] = bias + Σ_{kh,kw} w[kh,kw] · xp[oh·sh + kh·dh, ow·sw + kw·dw]
+    static void ForwardPlane<T>(T* xp, T* filter, T bias, T* y, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (stride == 1) { var row = new Span<T>(y, count); TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<T>(x, count), a, row, row); return; }
-        for (int i = 0; i < count; i++) y[i] += a * x[i * stride];
+        int wp = PaddedWidth(g), outW = g.OutW, v = Vector256<T>.Count, sw = g.StrideW;
+        int vectorEnd = sw == 1 ? outW - outW % v : 0;
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            T* top = xp + oh * g.StrideH * wp;
+            T* yRow = y + oh * outW;
+            for (int ow = 0; ow < vectorEnd; ow += v)
+            {
+                var acc = Vector256.Create(bias);
+                for (int kh = 0; kh < g.KH; kh++)
+                {
+                    T* source = top + kh * g.DilationH * wp + ow;
+                    for (int kw = 0; kw < g.KW; kw++)
+                        acc = Simd.MultiplyAdd(Vector256.Create(filter[kh * g.KW + kw]), Vector256.Load(source + kw * g.DilationW), acc);
+                }
+                acc.Store(yRow + ow);
+            }
+            for (int ow = vectorEnd; ow < outW; ow++)
+            {
+                T acc = bias;
+                for (int kh = 0; kh < g.KH; kh++)
+                    for (int kw = 0; kw < g.KW; kw++)
+                        acc += filter[kh * g.KW + kw] * top[kh * g.DilationH * wp + ow * sw + kw * g.DilationW];
+                yRow[ow] = acc;
+            }
+        }
     }
 
-    static void ScatterAxpy<T>(T a, T* gradOutput, T* gradInput, int stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    // gp[oh·sh + kh·dh, ow·sw + kw·dw] += w[kh,kw] · gradY[oh, ow]
+    static void ScatterPlane<T>(T* gradY, T* filter, T* gp, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (stride == 1) { var row = new Span<T>(gradInput, count); TensorPrimitives.FusedMultiplyAdd(new ReadOnlySpan<T>(gradOutput, count), a, row, row); return; }
-        for (int i = 0; i < count; i++) gradInput[i * stride] += a * gradOutput[i];
+        int wp = PaddedWidth(g), outW = g.OutW, v = Vector256<T>.Count, sw = g.StrideW;
+        int vectorEnd = sw == 1 ? outW - outW % v : 0;
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            T* gyRow = gradY + oh * outW;
+            for (int kh = 0; kh < g.KH; kh++)
+            {
+                T* target = gp + (oh * g.StrideH + kh * g.DilationH) * wp;
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    T weight = filter[kh * g.KW + kw];
+                    T* to = target + kw * g.DilationW;
+                    var wv = Vector256.Create(weight);
+                    for (int ow = 0; ow < vectorEnd; ow += v)
+                        Simd.MultiplyAdd(wv, Vector256.Load(gyRow + ow), Vector256.Load(to + ow)).Store(to + ow);
+                    for (int ow = vectorEnd; ow < outW; ow++) to[ow * sw] += weight * gyRow[ow];
+                }
+            }
+        }
     }
 
-    static T Dot<T>(T* gradOutput, T* input, int stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    // sums[kh,kw] += Σ_{oh,ow} gradY[oh, ow] · xp[oh·sh + kh·dh, ow·sw + kw·dw]
+    static void WeightPlane<T>(T* gradY, T* xp, T[] sums, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (stride == 1) return TensorPrimitives.Dot(new ReadOnlySpan<T>(gradOutput, count), new ReadOnlySpan<T>(input, count));
-        T sum = T.Zero;
-        for (int i = 0; i < count; i++) sum += gradOutput[i] * input[i * stride];
-        return sum;
+        int wp = PaddedWidth(g), outW = g.OutW, v = Vector256<T>.Count, sw = g.StrideW;
+        int vectorEnd = sw == 1 ? outW - outW % v : 0;
+        for (int kh = 0; kh < g.KH; kh++)
+            for (int kw = 0; kw < g.KW; kw++)
+            {
+                var acc = Vector256<T>.Zero;
+                T tail = T.Zero;
+                for (int oh = 0; oh < g.OutH; oh++)
+                {
+                    T* gyRow = gradY + oh * outW;
+                    T* source = xp + (oh * g.StrideH + kh * g.DilationH) * wp + kw * g.DilationW;
+                    for (int ow = 0; ow < vectorEnd; ow += v)
+                        acc = Simd.MultiplyAdd(Vector256.Load(gyRow + ow), Vector256.Load(source + ow), acc);
+                    for (int ow = vectorEnd; ow < outW; ow++) tail += gyRow[ow] * source[ow * sw];
+                }
+                sums[kh * g.KW + kw] += Vector256.Sum(acc) + tail;
+            }
     }
 
-    static void ForPlanes(in Conv2dGeometry g, Action<int> body, int planes = -1)
+    // Fixed contiguous ranges of tasks over the pool; small convolutions stay on the caller.
+    static void ForTasks(in Conv2dGeometry g, int tasks, Action<int, int> body)
     {
-        int count = planes < 0 ? g.N * g.O : planes;
         long work = (long)g.N * g.O * g.OutH * g.OutW * g.KH * g.KW;
-        if (work < 1 << 15) { for (int p = 0; p < count; p++) body(p); return; }
-        WorkerPool.Shared.For(count, 1, (start, end) => { for (int p = start; p < end; p++) body(p); });
+        if (work < 1 << 15) { body(0, tasks); return; }
+        WorkerPool.Shared.For(tasks, 1, body);
     }
 }

@@ -36,26 +36,54 @@ public readonly struct TapTable
 /// Packs B = im2col(image) [K, OH·OW] for the GEMM, straight from the image: the im2col matrix is never
 /// materialized (see Note: GEMM blocking in Gemm.cs). Taps that fall in the zero padding pack as zeros.
 /// </summary>
+/// <remarks>
+/// A panel's NR consecutive output positions form at most a few runs along output rows; each run reads one input
+/// row at a fixed stride, so it is copied as a run (zeros where it leaves the image) rather than element by element
+/// with a bounds check each: packing touches every element of im2col once, as often as the GEMM's FMAs per element
+/// (O/groups), so its cost per element must stay near a load and a store.
+/// </remarks>
 public readonly unsafe struct Im2ColB<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
 {
     /// <inheritdoc/>
     public void Pack(int p0, int kc, int j0, int nc, T* dst)
     {
         int nr = Gemm.NR<T>(), outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
-        for (int p = 0; p < kc; p++)
+        for (int jr = 0; jr < nc; jr += nr)
         {
-            int tap = p0 + p;
-            T* source = image + plane[tap];
-            int rowOffset = row[tap], colOffset = col[tap];
-            int oh = j0 / outW, ow = j0 - oh * outW;
-            for (int j = 0; j < nc; j++)
+            int cols = Math.Min(nr, nc - jr);
+            int firstOh = (j0 + jr) / outW, firstOw = (j0 + jr) - firstOh * outW;
+            T* panel = dst + jr * kc;
+            for (int p = 0; p < kc; p++)
             {
-                int ih = oh * sh + rowOffset, iw = ow * sw + colOffset;
-                dst[j / nr * nr * kc + p * nr + j % nr] = (uint)ih < (uint)h && (uint)iw < (uint)w ? source[ih * w + iw] : default;
-                if (++ow == outW) { ow = 0; oh++; }
+                int tap = p0 + p;
+                T* source = image + plane[tap];
+                T* to = panel + p * nr;
+                int oh = firstOh, ow = firstOw;
+                for (int done = 0; done < cols;)
+                {
+                    int run = Math.Min(cols - done, outW - ow);
+                    int ih = oh * sh + row[tap];
+                    if ((uint)ih < (uint)h) CopyRun(source + ih * w, w, ow * sw + col[tap], sw, to + done, run);
+                    else new Span<T>(to + done, run).Clear();
+                    done += run;
+                    ow = 0;
+                    oh++;
+                }
+                if (cols < nr) new Span<T>(to + cols, nr - cols).Clear();
             }
-            for (int j = nc; j % nr != 0; j++) dst[j / nr * nr * kc + p * nr + j % nr] = default;
         }
+    }
+
+    // to[i] = inputRow[iw0 + i·stride] where that lies in [0, width), else 0.
+    static void CopyRun(T* inputRow, int width, int iw0, int stride, T* to, int count)
+    {
+        int lo = iw0 >= 0 ? 0 : Math.Min(count, (-iw0 + stride - 1) / stride);
+        int hi = iw0 >= width ? 0 : Math.Min(count, (width - 1 - iw0) / stride + 1);
+        hi = Math.Max(hi, lo);
+        for (int i = 0; i < lo; i++) to[i] = default;
+        if (stride == 1) new ReadOnlySpan<T>(inputRow + iw0 + lo, hi - lo).CopyTo(new Span<T>(to + lo, hi - lo));
+        else for (int i = lo; i < hi; i++) to[i] = inputRow[iw0 + i * stride];
+        for (int i = hi; i < count; i++) to[i] = default;
     }
 }
 
