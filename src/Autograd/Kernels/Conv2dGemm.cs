@@ -41,41 +41,48 @@ public static unsafe class Conv2dGemm
         });
     }
 
-    /// <summary>gradW += Σ_n gradY_n·im2col(x_n)ᵀ. Each image range sums into its own buffer; buffers are added in range order.</summary>
+    /// <summary>
+    /// gradW += Σ_n gradY_n·im2col(x_n)ᵀ, computed transposed, gradWᵀ [K, O/groups] += im2col(x_n)·gradY_nᵀ, so that
+    /// im2col is the packed left operand (cheap runs) and only the small gradY is read across. Each image range sums
+    /// into its own gradWᵀ buffer; the buffers are transposed into gradW in range order (deterministic).
+    /// </summary>
     public static void BackwardWeight<T>(T* x, T* gradY, T* gradW, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var taps = new TapTable(g);
         int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup, weightCount = g.O * g.K;
         int parts = ImageRanges(g);
-        var partials = new T[parts - 1][];
-        for (int i = 0; i < partials.Length; i++) { partials[i] = BufferPool<T>.Rent(weightCount); partials[i].AsSpan().Clear(); }
+        var transposed = new T[parts][];
+        for (int i = 0; i < parts; i++) { transposed[i] = BufferPool<T>.Rent(weightCount); transposed[i].AsSpan().Clear(); }
         try
         {
             ForImages(g, (part, n0, n1, parallelGemm) =>
             {
                 fixed (int* plane = taps.Plane, row = taps.Row, col = taps.Col)
-                fixed (T* partial = part == 0 ? null : partials[part - 1])
-                {
-                    T* target = part == 0 ? gradW : partial;
+                fixed (T* target = transposed[part])
                     for (int n = n0; n < n1; n++)
                         for (int grp = 0; grp < g.Groups; grp++)
                         {
                             T* image = x + ((long)n * g.C + grp * cg) * g.H * g.W;
-                            var packA = new DenseA<T>(gradY + ((long)n * g.O + grp * og) * outHW, outHW, false);
-                            T* dst = target + (long)grp * og * g.K;
+                            var packB = new DenseB<T>(gradY + ((long)n * g.O + grp * og) * outHW, outHW, true);
+                            T* dst = target + (long)grp * og * g.K; // this group's gradWᵀ block [K, og]
                             if (IsPointwise(g))
-                                Gemm.Run(packA, new DenseB<T>(image, outHW, true), dst, g.K, og, g.K, outHW, true, parallelGemm);
+                                Gemm.Run(new DenseA<T>(image, outHW, false), packB, dst, og, g.K, og, outHW, true, parallelGemm);
                             else
-                                Gemm.Run(packA, new Im2ColTransposedB<T>(image, plane, row, col, g), dst, g.K, og, g.K, outHW, true, parallelGemm);
+                                Gemm.Run(new Im2ColA<T>(image, plane, row, col, g), packB, dst, og, g.K, og, outHW, true, parallelGemm);
                         }
-                }
             }, partitions: parts);
-            var total = new Span<T>(gradW, weightCount);
-            foreach (var partial in partials) TensorPrimitives.Add(total, partial.AsSpan(0, weightCount), total);
+            foreach (var partial in transposed)
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    int block = grp * og * g.K;
+                    for (int o = 0; o < og; o++)
+                        for (int k = 0; k < g.K; k++)
+                            gradW[block + o * g.K + k] += partial[block + k * og + o];
+                }
         }
         finally
         {
-            foreach (var partial in partials) BufferPool<T>.Return(partial);
+            foreach (var partial in transposed) BufferPool<T>.Return(partial);
         }
     }
 

@@ -87,25 +87,53 @@ public readonly unsafe struct Im2ColB<T>(T* image, int* plane, int* row, int* co
     }
 }
 
-/// <summary>Packs B = im2col(image)ᵀ [OH·OW, K], the right operand of the weight gradient gradW += gradY·colᵀ.</summary>
-public readonly unsafe struct Im2ColTransposedB<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
+/// <summary>
+/// Packs A = im2col(image) [K, OH·OW] as the LEFT operand, for the weight gradient computed transposed:
+/// gradWᵀ [K, O] += im2col(x)·gradYᵀ. Each tap's row of positions is copied in runs along output rows, as in
+/// <see cref="Im2ColB{T}"/>, here into the MR-interleaved panel layout.
+/// </summary>
+public readonly unsafe struct Im2ColA<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackA<T> where T : unmanaged
 {
     /// <inheritdoc/>
-    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    public void Pack(int i0, int mc, int p0, int kc, T* dst)
     {
-        int nr = Gemm.NR<T>(), outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
-        int oh = p0 / outW, ow = p0 - oh * outW;
-        for (int p = 0; p < kc; p++)
+        int outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        int firstOh = p0 / outW, firstOw = p0 - firstOh * outW;
+        for (int ir = 0; ir < mc; ir += Gemm.MR)
         {
-            int baseRow = oh * sh, baseCol = ow * sw;
-            for (int j = 0; j < nc; j++)
+            T* panel = dst + ir * kc;
+            for (int r = 0; r < Gemm.MR; r++)
             {
-                int tap = j0 + j;
-                int ih = baseRow + row[tap], iw = baseCol + col[tap];
-                dst[j / nr * nr * kc + p * nr + j % nr] = (uint)ih < (uint)h && (uint)iw < (uint)w ? image[plane[tap] + ih * w + iw] : default;
+                T* to = panel + r;
+                if (ir + r >= mc)
+                {
+                    for (int p = 0; p < kc; p++) to[p * Gemm.MR] = default;
+                    continue;
+                }
+                int tap = i0 + ir + r;
+                T* source = image + plane[tap];
+                int oh = firstOh, ow = firstOw;
+                for (int done = 0; done < kc;)
+                {
+                    int run = Math.Min(kc - done, outW - ow);
+                    int ih = oh * sh + row[tap];
+                    int iw0 = ow * sw + col[tap];
+                    T* dstRun = to + done * Gemm.MR;
+                    if ((uint)ih >= (uint)h) for (int i = 0; i < run; i++) dstRun[i * Gemm.MR] = default;
+                    else
+                    {
+                        T* inputRow = source + ih * w;
+                        for (int i = 0; i < run; i++)
+                        {
+                            int iw = iw0 + i * sw;
+                            dstRun[i * Gemm.MR] = (uint)iw < (uint)w ? inputRow[iw] : default;
+                        }
+                    }
+                    done += run;
+                    ow = 0;
+                    oh++;
+                }
             }
-            for (int j = nc; j % nr != 0; j++) dst[j / nr * nr * kc + p * nr + j % nr] = default;
-            if (++ow == outW) { ow = 0; oh++; }
         }
     }
 }
