@@ -18,7 +18,11 @@ public static unsafe class Conv2dGemm
         g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadBottom == 0 && g.PadLeft == 0 && g.PadRight == 0;
 
     /// <summary>y = conv2d(x, w) + bias (bias null = none), overwriting y.</summary>
-    public static void Forward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Forward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Convolve(x, w, bias, y, g, accumulate: false);
+
+    // y (+)= conv2d(x, w) + bias: with accumulate, y keeps its contents and the bias is not added.
+    static void Convolve<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var taps = new TapTable(g);
         int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup;
@@ -30,8 +34,9 @@ public static unsafe class Conv2dGemm
                     {
                         T* image = x + ((long)n * g.C + grp * cg) * g.H * g.W;
                         T* output = y + ((long)n * g.O + grp * og) * outHW;
-                        for (int o = 0; o < og; o++)
-                            new Span<T>(output + (long)o * outHW, outHW).Fill(bias == null ? T.Zero : bias[grp * og + o]);
+                        if (!accumulate)
+                            for (int o = 0; o < og; o++)
+                                new Span<T>(output + (long)o * outHW, outHW).Fill(bias == null ? T.Zero : bias[grp * og + o]);
                         var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, false);
                         if (IsPointwise(g))
                             Gemm.Run(packA, new DenseB<T>(image, outHW, false), output, outHW, og, outHW, g.K, true, parallelGemm);
@@ -86,14 +91,32 @@ public static unsafe class Conv2dGemm
         }
     }
 
-    /// <summary>gradX += col2im(W_gᵀ·gradY_g) per image and group (for 1x1 stride 1: the GEMM adds into gradX directly).</summary>
+    /// <summary>
+    /// gradX += dL/dx. At stride 1 (with padding at most the dilated kernel's reach) this is itself a convolution:
+    /// gradY correlated with the flipped, transposed kernel and padded by dilation·(k-1) - pad, so it takes the
+    /// forward path (run-packed im2col + GEMM). Otherwise gradX += col2im(W_gᵀ·gradY_g) per image and group.
+    /// </summary>
     public static void BackwardInput<T>(T* gradY, T* w, T* gradX, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (TransposedGeometry(g) is { } back)
+        {
+            var flipped = BufferPool<T>.Rent(g.O * g.K);
+            try
+            {
+                fixed (T* wf = flipped)
+                {
+                    FlipTranspose(w, wf, g);
+                    Convolve(gradY, wf, null, gradX, back, accumulate: true);
+                }
+            }
+            finally { BufferPool<T>.Return(flipped); }
+            return;
+        }
         var taps = new TapTable(g);
         int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup;
         ForImages(g, (part, n0, n1, parallelGemm) =>
         {
-            var colBuffer = IsPointwise(g) ? [] : BufferPool<T>.Rent(g.K * outHW);
+            var colBuffer = BufferPool<T>.Rent(g.K * outHW);
             try
             {
                 fixed (T* gradCol = colBuffer)
@@ -102,14 +125,37 @@ public static unsafe class Conv2dGemm
                         {
                             var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, true);
                             var packB = new DenseB<T>(gradY + ((long)n * g.O + grp * og) * outHW, outHW, false);
-                            T* gradImage = gradX + ((long)n * g.C + grp * cg) * g.H * g.W;
-                            if (IsPointwise(g)) { Gemm.Run(packA, packB, gradImage, outHW, g.K, outHW, og, true, parallelGemm); continue; }
                             Gemm.Run(packA, packB, gradCol, outHW, g.K, outHW, og, false, parallelGemm);
-                            Col2Im.Add(gradCol, gradImage, taps, g);
+                            Col2Im.Add(gradCol, gradX + ((long)n * g.C + grp * cg) * g.H * g.W, taps, g);
                         }
             }
-            finally { if (colBuffer.Length > 0) BufferPool<T>.Return(colBuffer); }
+            finally { BufferPool<T>.Return(colBuffer); }
         });
+    }
+
+    // The geometry of the input gradient as a forward convolution of gradY, or null where it is not one (stride > 1,
+    // or padding beyond the dilated kernel's reach).
+    static Conv2dGeometry? TransposedGeometry(in Conv2dGeometry g)
+    {
+        int reachH = g.DilationH * (g.KH - 1), reachW = g.DilationW * (g.KW - 1);
+        if (g.StrideH != 1 || g.StrideW != 1 || g.PadTop > reachH || g.PadBottom > reachH || g.PadLeft > reachW || g.PadRight > reachW)
+            return null;
+        return new Conv2dGeometry(g.N, g.O, g.OutH, g.OutW, g.C, g.KH, g.KW, 1, 1,
+            reachH - g.PadTop, reachH - g.PadBottom, reachW - g.PadLeft, reachW - g.PadRight, g.DilationH, g.DilationW, g.Groups);
+    }
+
+    // flipped[grp·C/groups + c, o, kh, kw] = w[grp·O/groups + o, c, kH-1-kh, kW-1-kw]: the kernel of the input gradient.
+    static void FlipTranspose<T>(T* w, T* flipped, in Conv2dGeometry g) where T : unmanaged
+    {
+        int og = g.OPerGroup, cg = g.CPerGroup, taps = g.KH * g.KW;
+        for (int grp = 0; grp < g.Groups; grp++)
+            for (int o = 0; o < og; o++)
+                for (int c = 0; c < cg; c++)
+                {
+                    T* from = w + ((long)(grp * og + o) * cg + c) * taps;
+                    T* to = flipped + ((long)(grp * cg + c) * og + o) * taps;
+                    for (int t = 0; t < taps; t++) to[t] = from[taps - 1 - t];
+                }
     }
 
     // Images are split into one fixed range per pool thread; with fewer images than threads, one range and parallel GEMMs.
