@@ -477,8 +477,11 @@ public class KernelTests
     [InlineData(17, 33, 9)]
     [InlineData(64, 64, 64)]
     [InlineData(65, 129, 31)]
-    [InlineData(150, 200, 90)] // above the parallel threshold (m·n·k ≥ 64K)
-    [InlineData(8, 16, 3)]     // exactly whole 4x2-vector tiles
+    [InlineData(150, 200, 90)] // above the parallel threshold (m·n·k ≥ 2^18)
+    [InlineData(6, 16, 3)]     // exactly one 6 x 2-vector register tile
+    [InlineData(12, 32, 5)]    // whole tiles, several of them
+    [InlineData(73, 35, 257)]  // one past the blocks: MC = 72 rows, KC = 256 deep
+    [InlineData(7, 2049, 20)]  // one past NC = 2048 columns
     [InlineData(3, 4, 0)]      // k = 0: C = 0, or C unchanged when accumulating
     [InlineData(0, 4, 3)]
     [InlineData(4, 0, 3)]
