@@ -24,6 +24,13 @@ public class RegistrationTests
         [typeof(GlobalAvgPool)] = () => new GlobalAvgPool(),
         [typeof(Sequential)] = () => new Sequential(new BasicConv(3, 4, 3), new ReLU()).Add("head", new Linear(4, 2)),
         [typeof(BasicConv)] = () => new BasicConv(3, 4, 3),
+        [typeof(Bottleneck)] = () => new Bottleneck(4, 2, 3, 3, padding: 1),
+        [typeof(SeparableConv2D)] = () => new SeparableConv2D(4, 6, 3, padding: 1, batchNormReluBetween: true),
+        [typeof(InceptionV1)] = () => new InceptionV1(4, 2, 2, 2, 1, 2, 1),
+        [typeof(InceptionA)] = () => new InceptionA(4, 1, 2, 2, 1, 2, 1),
+        [typeof(GridReduction)] = () => new GridReduction(4, 2, 1, 2),
+        [typeof(InceptionC)] = () => new InceptionC(4, 2, 3),
+        [typeof(AuxiliaryHead)] = () => new AuxiliaryHead(4, 3),
     };
 
     public static TheoryData<string> ModuleTypeNames() =>
