@@ -4,13 +4,13 @@ using System.Globalization;
 namespace MiniNet.Benchmarks;
 
 /// <summary>
-/// The Stopwatch harness: warm up for more than <see cref="WarmupSeconds"/>, then time batches of calls and take
+/// The Stopwatch harness: warm up for <see cref="WarmupSeconds"/>, then time batches of calls and take
 /// the median. MiniNet and TorchSharp are timed in separate phases, never interleaved, so libtorch's threads and
 /// our worker pool do not steal each other's cores.
 /// </summary>
 static class Harness
 {
-    public const double WarmupSeconds = 0.6;
+    public const double WarmupSeconds = 2.0; // tiered JIT and PGO settle well after 0.5 s on the conv paths
     const double MeasureSeconds = 1.0;
     const int Samples = 15;
 

@@ -199,12 +199,21 @@ public readonly unsafe struct DenseA<T>(T* a, int ld, bool transposed) : IPackA<
         {
             int rows = Math.Min(Gemm.MR, mc - ir);
             T* panel = dst + ir * kc;
-            for (int p = 0; p < kc; p++)
+            // Walk each source row in memory order (the transposed case walks source columns) and write every MR-th slot.
+            for (int r = 0; r < Gemm.MR; r++)
             {
-                T* to = panel + p * Gemm.MR;
-                for (int r = 0; r < rows; r++)
-                    to[r] = transposed ? a[(long)(p0 + p) * ld + i0 + ir + r] : a[(long)(i0 + ir + r) * ld + p0 + p];
-                for (int r = rows; r < Gemm.MR; r++) to[r] = default;
+                T* to = panel + r;
+                if (r >= rows) { for (int p = 0; p < kc; p++) to[p * Gemm.MR] = default; continue; }
+                if (transposed)
+                {
+                    T* from = a + (long)p0 * ld + i0 + ir + r;
+                    for (int p = 0; p < kc; p++) to[p * Gemm.MR] = from[(long)p * ld];
+                }
+                else
+                {
+                    T* from = a + (long)(i0 + ir + r) * ld + p0;
+                    for (int p = 0; p < kc; p++) to[p * Gemm.MR] = from[p];
+                }
             }
         }
     }
@@ -223,12 +232,25 @@ public readonly unsafe struct DenseB<T>(T* b, int ld, bool transposed) : IPackB<
             T* panel = dst + jr * kc;
             if (!transposed)
             {
+                if (cols == nr)
+                {
+                    // A whole panel row is two vectors: copy them directly (most of the packing work).
+                    int w = Vector256<T>.Count;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        T* from = b + (long)(p0 + p) * ld + j0 + jr;
+                        T* to = panel + p * nr;
+                        Vector256.Load(from).Store(to);
+                        Vector256.Load(from + w).Store(to + w);
+                    }
+                    continue;
+                }
                 for (int p = 0; p < kc; p++)
                 {
                     T* from = b + (long)(p0 + p) * ld + j0 + jr;
                     T* to = panel + p * nr;
                     new ReadOnlySpan<T>(from, cols).CopyTo(new Span<T>(to, cols));
-                    if (cols < nr) new Span<T>(to + cols, nr - cols).Clear();
+                    new Span<T>(to + cols, nr - cols).Clear();
                 }
                 continue;
             }
