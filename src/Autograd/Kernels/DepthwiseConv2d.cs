@@ -34,7 +34,12 @@ public static unsafe class DepthwiseConv2d
                         int n = plane / g.C, c = plane % g.C;
                         Pad((T*)xa + (long)plane * g.H * g.W, xp, g);
                         for (int o = c * m; o < (c + 1) * m; o++)
-                            ForwardPlane(xp, (T*)wa + o * taps, ba == 0 ? T.Zero : ((T*)ba)[o], (T*)ya + ((long)n * g.O + o) * outHW, g);
+                        {
+                            T bias0 = ba == 0 ? T.Zero : ((T*)ba)[o];
+                            T* output = (T*)ya + ((long)n * g.O + o) * outHW;
+                            if (IsUnitStride(g)) ForwardPlaneFlat(xp, (T*)wa + o * taps, bias0, output, g);
+                            else ForwardPlane(xp, (T*)wa + o * taps, bias0, output, g);
+                        }
                     }
             }
             finally { BufferPool<T>.Return(padded); }
@@ -57,7 +62,11 @@ public static unsafe class DepthwiseConv2d
                         int n = plane / g.C, c = plane % g.C;
                         new Span<T>(gp, padded.Length).Clear();
                         for (int o = c * m; o < (c + 1) * m; o++)
-                            ScatterPlane((T*)gya + ((long)n * g.O + o) * outHW, (T*)wa + o * taps, gp, g);
+                        {
+                            T* gradOutput = (T*)gya + ((long)n * g.O + o) * outHW;
+                            if (IsUnitStride(g)) ScatterPlaneFlat(gradOutput, (T*)wa + o * taps, gp, g);
+                            else ScatterPlane(gradOutput, (T*)wa + o * taps, gp, g);
+                        }
                         CropAdd(gp, (T*)gxa + (long)plane * g.H * g.W, g);
                     }
             }
@@ -83,7 +92,9 @@ public static unsafe class DepthwiseConv2d
                         for (int n = 0; n < g.N; n++)
                         {
                             Pad((T*)xa + ((long)n * g.C + o / m) * g.H * g.W, xp, g);
-                            WeightPlane((T*)gya + ((long)n * g.O + o) * outHW, xp, sums, g);
+                            T* gradOutput = (T*)gya + ((long)n * g.O + o) * outHW;
+                            if (IsUnitStride(g)) WeightPlaneFlat(gradOutput, xp, sums, g);
+                            else WeightPlane(gradOutput, xp, sums, g);
                         }
                         T* gw = (T*)gwa + o * taps;
                         for (int t = 0; t < taps; t++) gw[t] += sums[t];
@@ -95,8 +106,80 @@ public static unsafe class DepthwiseConv2d
 
     static int PaddedWidth(in Conv2dGeometry g) => g.W + g.PadLeft + g.PadRight;
 
-    // Slack of one vector: the last row's vector loads may run past the padded plane's end (into unused lanes).
-    static int PaddedLength<T>(in Conv2dGeometry g) => (g.H + g.PadTop + g.PadBottom) * PaddedWidth(g) + Vector256<T>.Count;
+    // Slack of one padded row and one vector: the flat paths read whole padded rows past the last output row, and
+    // the vector loops may run a vector past the plane's end (into zeros nobody uses).
+    static int PaddedLength<T>(in Conv2dGeometry g) => (g.H + g.PadTop + g.PadBottom + 1) * PaddedWidth(g) + g.DilationW * g.KW + Vector256<T>.Count;
+
+    static bool IsUnitStride(in Conv2dGeometry g) => g.StrideH == 1 && g.StrideW == 1;
+
+    /*
+     * Note: flat depthwise rows. At stride 1, output pixel (oh, ow) reads padded pixel (oh + kh·dh, ow + kw·dw), so
+     * with both planes laid out with the padded width Wp, flat index i = oh·Wp + ow reads i + kh·dh·Wp + kw·dw: each
+     * tap is one contiguous axpy (or dot product) over OH·Wp elements instead of OH short rows with scalar tails.
+     * The Wp - OW extra columns per row hold junk (forward) or zeros (gradients) and are never copied out.
+     */
+
+    // Forward at stride 1 (see Note: flat depthwise rows): y = bias + Σ_taps w·shifted xp, then the valid columns copied out.
+    static void ForwardPlaneFlat<T>(T* xp, T* filter, T bias, T* y, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int wp = PaddedWidth(g), length = g.OutH * wp;
+        var buffer = BufferPool<T>.Rent(length);
+        try
+        {
+            var acc = buffer.AsSpan(0, length);
+            acc.Fill(bias);
+            for (int kh = 0; kh < g.KH; kh++)
+                for (int kw = 0; kw < g.KW; kw++)
+                    System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(
+                        new ReadOnlySpan<T>(xp + kh * g.DilationH * wp + kw * g.DilationW, length), filter[kh * g.KW + kw], acc, acc);
+            for (int oh = 0; oh < g.OutH; oh++) acc.Slice(oh * wp, g.OutW).CopyTo(new Span<T>(y + oh * g.OutW, g.OutW));
+        }
+        finally { BufferPool<T>.Return(buffer); }
+    }
+
+    // gradY laid out with the padded width, zeros in the extra columns.
+    static void SpreadRows<T>(T* gradY, Span<T> flat, in Conv2dGeometry g) where T : unmanaged
+    {
+        int wp = PaddedWidth(g);
+        flat.Clear();
+        for (int oh = 0; oh < g.OutH; oh++) new ReadOnlySpan<T>(gradY + oh * g.OutW, g.OutW).CopyTo(flat.Slice(oh * wp, g.OutW));
+    }
+
+    // Input gradient at stride 1: gp[i + tap offset] += w·gradY[i] for each tap, over the flat plane.
+    static void ScatterPlaneFlat<T>(T* gradY, T* filter, T* gp, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int wp = PaddedWidth(g), length = g.OutH * wp;
+        var buffer = BufferPool<T>.Rent(length);
+        try
+        {
+            var flat = buffer.AsSpan(0, length);
+            SpreadRows(gradY, flat, g);
+            for (int kh = 0; kh < g.KH; kh++)
+                for (int kw = 0; kw < g.KW; kw++)
+                {
+                    var target = new Span<T>(gp + kh * g.DilationH * wp + kw * g.DilationW, length);
+                    System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(flat, filter[kh * g.KW + kw], target, target);
+                }
+        }
+        finally { BufferPool<T>.Return(buffer); }
+    }
+
+    // Weight gradient at stride 1: sums[tap] += dot(gradY flat, xp shifted by the tap).
+    static void WeightPlaneFlat<T>(T* gradY, T* xp, T[] sums, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int wp = PaddedWidth(g), length = g.OutH * wp;
+        var buffer = BufferPool<T>.Rent(length);
+        try
+        {
+            var flat = buffer.AsSpan(0, length);
+            SpreadRows(gradY, flat, g);
+            for (int kh = 0; kh < g.KH; kh++)
+                for (int kw = 0; kw < g.KW; kw++)
+                    sums[kh * g.KW + kw] += System.Numerics.Tensors.TensorPrimitives.Dot(flat,
+                        new ReadOnlySpan<T>(xp + kh * g.DilationH * wp + kw * g.DilationW, length));
+        }
+        finally { BufferPool<T>.Return(buffer); }
+    }
 
     static void Pad<T>(T* plane, T* padded, in Conv2dGeometry g) where T : unmanaged
     {
