@@ -89,8 +89,14 @@ public static unsafe class Conv2dAlgorithms
         }
     }
 
-    /// <summary>gradBias += dL/dbias: a sum over N, OH, OW, the same for every algorithm.</summary>
+    /// <summary>gradBias += dL/dbias: a sum over N, OH, OW, the same for every algorithm (vectorized per plane, planes in order).</summary>
     public static void BackwardBias<T>(ReadOnlySpan<T> gradY, Span<T> gradBias, in Conv2dGeometry g)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        Conv2dReference.BackwardBias(gradY, gradBias, g);
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Choose(g) == Conv2dAlgorithm.Reference) { Conv2dReference.BackwardBias(gradY, gradBias, g); return; }
+        int plane = g.OutH * g.OutW;
+        for (int n = 0; n < g.N; n++)
+            for (int o = 0; o < g.O; o++)
+                gradBias[o] += plane == 0 ? T.Zero : System.Numerics.Tensors.TensorPrimitives.Sum(gradY.Slice((n * g.O + o) * plane, plane));
+    }
 }
