@@ -26,6 +26,7 @@ public static unsafe class DepthwiseConv2d
         ForTasks(g, g.N * g.C, (first, end) =>
         {
             var padded = BufferPool<T>.Rent(PaddedLength<T>(g));
+            var scratch = BufferPool<T>.Rent(FlatLength(g));
             try
             {
                 fixed (T* xp = padded)
@@ -37,12 +38,16 @@ public static unsafe class DepthwiseConv2d
                         {
                             T bias0 = ba == 0 ? T.Zero : ((T*)ba)[o];
                             T* output = (T*)ya + ((long)n * g.O + o) * outHW;
-                            if (IsUnitStride(g)) ForwardPlaneFlat(xp, (T*)wa + o * taps, bias0, output, g);
+                            if (IsUnitStride(g)) ForwardPlaneFlat(xp, (T*)wa + o * taps, bias0, output, scratch, g);
                             else ForwardPlane(xp, (T*)wa + o * taps, bias0, output, g);
                         }
                     }
             }
-            finally { BufferPool<T>.Return(padded); }
+            finally
+            {
+                BufferPool<T>.Return(padded);
+                BufferPool<T>.Return(scratch);
+            }
         });
     }
 
@@ -54,6 +59,7 @@ public static unsafe class DepthwiseConv2d
         ForTasks(g, g.N * g.C, (first, end) =>
         {
             var padded = BufferPool<T>.Rent(PaddedLength<T>(g));
+            var scratch = BufferPool<T>.Rent(FlatLength(g));
             try
             {
                 fixed (T* gp = padded)
@@ -64,13 +70,17 @@ public static unsafe class DepthwiseConv2d
                         for (int o = c * m; o < (c + 1) * m; o++)
                         {
                             T* gradOutput = (T*)gya + ((long)n * g.O + o) * outHW;
-                            if (IsUnitStride(g)) ScatterPlaneFlat(gradOutput, (T*)wa + o * taps, gp, g);
+                            if (IsUnitStride(g)) ScatterPlaneFlat(gradOutput, (T*)wa + o * taps, gp, scratch, g);
                             else ScatterPlane(gradOutput, (T*)wa + o * taps, gp, g);
                         }
                         CropAdd(gp, (T*)gxa + (long)plane * g.H * g.W, g);
                     }
             }
-            finally { BufferPool<T>.Return(padded); }
+            finally
+            {
+                BufferPool<T>.Return(padded);
+                BufferPool<T>.Return(scratch);
+            }
         });
     }
 
@@ -82,6 +92,7 @@ public static unsafe class DepthwiseConv2d
         ForTasks(g, g.O, (first, end) =>
         {
             var padded = BufferPool<T>.Rent(PaddedLength<T>(g));
+            var scratch = BufferPool<T>.Rent(FlatLength(g));
             var sums = new T[taps];
             try
             {
@@ -93,14 +104,18 @@ public static unsafe class DepthwiseConv2d
                         {
                             Pad((T*)xa + ((long)n * g.C + o / m) * g.H * g.W, xp, g);
                             T* gradOutput = (T*)gya + ((long)n * g.O + o) * outHW;
-                            if (IsUnitStride(g)) WeightPlaneFlat(gradOutput, xp, sums, g);
+                            if (IsUnitStride(g)) WeightPlaneFlat(gradOutput, xp, sums, scratch, g);
                             else WeightPlane(gradOutput, xp, sums, g);
                         }
                         T* gw = (T*)gwa + o * taps;
                         for (int t = 0; t < taps; t++) gw[t] += sums[t];
                     }
             }
-            finally { BufferPool<T>.Return(padded); }
+            finally
+            {
+                BufferPool<T>.Return(padded);
+                BufferPool<T>.Return(scratch);
+            }
         });
     }
 
@@ -109,6 +124,9 @@ public static unsafe class DepthwiseConv2d
     // Slack of one padded row and one vector: the flat paths read whole padded rows past the last output row, and
     // the vector loops may run a vector past the plane's end (into zeros nobody uses).
     static int PaddedLength<T>(in Conv2dGeometry g) => (g.H + g.PadTop + g.PadBottom + 1) * PaddedWidth(g) + g.DilationW * g.KW + Vector256<T>.Count;
+
+    // The flat (padded-width) layout of one output plane; one scratch buffer of it per task, rented once.
+    static int FlatLength(in Conv2dGeometry g) => g.OutH * PaddedWidth(g);
 
     static bool IsUnitStride(in Conv2dGeometry g) => g.StrideH == 1 && g.StrideW == 1;
 
@@ -120,21 +138,16 @@ public static unsafe class DepthwiseConv2d
      */
 
     // Forward at stride 1 (see Note: flat depthwise rows): y = bias + Σ_taps w·shifted xp, then the valid columns copied out.
-    static void ForwardPlaneFlat<T>(T* xp, T* filter, T bias, T* y, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    static void ForwardPlaneFlat<T>(T* xp, T* filter, T bias, T* y, T[] scratch, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int wp = PaddedWidth(g), length = g.OutH * wp;
-        var buffer = BufferPool<T>.Rent(length);
-        try
-        {
-            var acc = buffer.AsSpan(0, length);
-            acc.Fill(bias);
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
-                    System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(
-                        new ReadOnlySpan<T>(xp + kh * g.DilationH * wp + kw * g.DilationW, length), filter[kh * g.KW + kw], acc, acc);
-            for (int oh = 0; oh < g.OutH; oh++) acc.Slice(oh * wp, g.OutW).CopyTo(new Span<T>(y + oh * g.OutW, g.OutW));
-        }
-        finally { BufferPool<T>.Return(buffer); }
+        int wp = PaddedWidth(g), length = FlatLength(g);
+        var acc = scratch.AsSpan(0, length);
+        acc.Fill(bias);
+        for (int kh = 0; kh < g.KH; kh++)
+            for (int kw = 0; kw < g.KW; kw++)
+                System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(
+                    new ReadOnlySpan<T>(xp + kh * g.DilationH * wp + kw * g.DilationW, length), filter[kh * g.KW + kw], acc, acc);
+        for (int oh = 0; oh < g.OutH; oh++) acc.Slice(oh * wp, g.OutW).CopyTo(new Span<T>(y + oh * g.OutW, g.OutW));
     }
 
     // gradY laid out with the padded width, zeros in the extra columns.
@@ -146,39 +159,29 @@ public static unsafe class DepthwiseConv2d
     }
 
     // Input gradient at stride 1: gp[i + tap offset] += w·gradY[i] for each tap, over the flat plane.
-    static void ScatterPlaneFlat<T>(T* gradY, T* filter, T* gp, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    static void ScatterPlaneFlat<T>(T* gradY, T* filter, T* gp, T[] scratch, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int wp = PaddedWidth(g), length = g.OutH * wp;
-        var buffer = BufferPool<T>.Rent(length);
-        try
-        {
-            var flat = buffer.AsSpan(0, length);
-            SpreadRows(gradY, flat, g);
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
-                {
-                    var target = new Span<T>(gp + kh * g.DilationH * wp + kw * g.DilationW, length);
-                    System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(flat, filter[kh * g.KW + kw], target, target);
-                }
-        }
-        finally { BufferPool<T>.Return(buffer); }
+        int wp = PaddedWidth(g), length = FlatLength(g);
+        var flat = scratch.AsSpan(0, length);
+        SpreadRows(gradY, flat, g);
+        for (int kh = 0; kh < g.KH; kh++)
+            for (int kw = 0; kw < g.KW; kw++)
+            {
+                var target = new Span<T>(gp + kh * g.DilationH * wp + kw * g.DilationW, length);
+                System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(flat, filter[kh * g.KW + kw], target, target);
+            }
     }
 
     // Weight gradient at stride 1: sums[tap] += dot(gradY flat, xp shifted by the tap).
-    static void WeightPlaneFlat<T>(T* gradY, T* xp, T[] sums, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    static void WeightPlaneFlat<T>(T* gradY, T* xp, T[] sums, T[] scratch, in Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int wp = PaddedWidth(g), length = g.OutH * wp;
-        var buffer = BufferPool<T>.Rent(length);
-        try
-        {
-            var flat = buffer.AsSpan(0, length);
-            SpreadRows(gradY, flat, g);
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
-                    sums[kh * g.KW + kw] += System.Numerics.Tensors.TensorPrimitives.Dot(flat,
-                        new ReadOnlySpan<T>(xp + kh * g.DilationH * wp + kw * g.DilationW, length));
-        }
-        finally { BufferPool<T>.Return(buffer); }
+        int wp = PaddedWidth(g), length = FlatLength(g);
+        var flat = scratch.AsSpan(0, length);
+        SpreadRows(gradY, flat, g);
+        for (int kh = 0; kh < g.KH; kh++)
+            for (int kw = 0; kw < g.KW; kw++)
+                sums[kh * g.KW + kw] += System.Numerics.Tensors.TensorPrimitives.Dot(flat,
+                    new ReadOnlySpan<T>(xp + kh * g.DilationH * wp + kw * g.DilationW, length));
     }
 
     static void Pad<T>(T* plane, T* padded, in Conv2dGeometry g) where T : unmanaged
