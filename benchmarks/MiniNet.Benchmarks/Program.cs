@@ -8,6 +8,7 @@ var suites = new Dictionary<string, Action>
     ["elementwise"] = ElementwiseSuite.Run,
     ["gemm"] = GemmSuite.Run,
     ["conv"] = ConvSuite.Run,
+    ["step"] = StepSuite.Run,
 };
 
 var suiteArgument = new Argument<string[]>("suite") { Arity = ArgumentArity.ZeroOrMore, Description = "suites to run: " + string.Join(", ", suites.Keys) + " (default: all)" };
