@@ -1,0 +1,57 @@
+namespace MiniNet.Training;
+
+/// <summary>
+/// A labelled set of one-channel 8-bit images held in memory: <see cref="Count"/> images of
+/// <see cref="Height"/>×<see cref="Width"/> pixels, row-major, image after image. The arrays are shared, not
+/// copied. PyTorch: a map-style <c>torch.utils.data.Dataset</c> such as torchvision's <c>FashionMNIST</c>
+/// (its <c>data</c> and <c>targets</c>).
+/// </summary>
+public sealed class ImageDataset
+{
+    /// <summary>
+    /// A dataset over <paramref name="pixels"/> (N·H·W bytes, 0 = black) and <paramref name="labels"/> (N class
+    /// indices into <paramref name="classNames"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size below 1, or a label outside [0, classNames.Count).</exception>
+    /// <exception cref="ArgumentException">Pixels and labels disagree on N, or there are no class names.</exception>
+    public ImageDataset(byte[] pixels, long[] labels, int height, int width, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (height < 1 || width < 1)
+            throw new ArgumentOutOfRangeException(height < 1 ? nameof(height) : nameof(width), $"image dataset: image size must be >= 1, got {height}x{width}");
+        if (classNames.Count == 0) throw new ArgumentException("image dataset: needs at least one class name", nameof(classNames));
+        if ((long)labels.Length * height * width != pixels.Length)
+            throw new ArgumentException($"image dataset: {labels.Length} labels need {(long)labels.Length * height * width} pixels "
+                + $"({labels.Length}x{height}x{width}), got {pixels.Length}", nameof(pixels));
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((ulong)labels[i] >= (ulong)classNames.Count)
+                throw new ArgumentOutOfRangeException(nameof(labels), $"image dataset: label {i} is {labels[i]}, outside the {classNames.Count} classes [0, {classNames.Count - 1}]");
+        }
+        Pixels = pixels;
+        Labels = labels;
+        Height = height;
+        Width = width;
+        ClassNames = classNames;
+    }
+
+    /// <summary>All pixels, [N,H,W] row-major, one byte each (0 black, 255 white).</summary>
+    public byte[] Pixels { get; }
+
+    /// <summary>The class index of each image, [N].</summary>
+    public long[] Labels { get; }
+
+    /// <summary>Number of images N. PyTorch: <c>len(dataset)</c>.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>Image height H in pixels.</summary>
+    public int Height { get; }
+
+    /// <summary>Image width W in pixels.</summary>
+    public int Width { get; }
+
+    /// <summary>The name of each class, by index. PyTorch (torchvision): <c>dataset.classes</c>.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+}
