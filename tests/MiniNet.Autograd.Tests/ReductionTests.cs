@@ -11,6 +11,16 @@ public class ReductionTests
 {
     public static TheoryData<DType> DTypes => [DType.Float32, DType.Float64];
 
+    /// <summary>torch.zeros(0).mean() and torch.zeros(2, 0).mean(1) are NaN: a mean over no elements is 0/0.</summary>
+    [Fact]
+    public void Mean_of_nothing_is_nan_as_torch()
+    {
+        using var scope = Tensor.Scope();
+        Assert.True(double.IsNaN(Tensor.Zeros([0]).Mean().Item()));
+        Assert.All(Tensor.Zeros([2, 0]).Mean(1).ToArray<float>(), v => Assert.True(float.IsNaN(v)));
+        Assert.Equal([0], Tensor.Zeros([0, 3]).Mean(1).Shape); // no rows: an empty result, no NaN to give
+    }
+
     /// <summary>(dims, keepdim) cases on a [3,7,13] input; each dim list is also tried on mean.</summary>
     public static TheoryData<int[], bool> DimCases => new()
     {

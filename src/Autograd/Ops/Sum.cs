@@ -43,7 +43,7 @@ public sealed partial class Tensor
     public Tensor Sum(int dim, bool keepDim = false) => Sum([dim], keepDim);
 
     /// <summary>Mean of every element. PyTorch: <c>mean()</c>.</summary>
-    public Tensor Mean() => Sum() * (1.0 / Math.Max(1, Count));
+    public Tensor Mean() => Sum() * (1.0 / Count); // empty: 0 * (1/0) = NaN, as PyTorch
 
     /// <summary>Mean over <paramref name="dims"/>. PyTorch: <c>mean(dim, keepdim)</c>.</summary>
     public Tensor Mean(int[] dims, bool keepDim = false)
@@ -51,7 +51,7 @@ public sealed partial class Tensor
         var reduced = ReducedDims("mean", dims);
         long n = 1;
         for (int d = 0; d < Rank; d++) if (reduced[d]) n *= _shape[d];
-        return Sum(dims, keepDim) * (1.0 / Math.Max(1, n));
+        return Sum(dims, keepDim) * (1.0 / n); // an empty reduction gives NaN, as PyTorch
     }
 
     /// <summary>Mean over one dim. PyTorch: <c>mean(dim, keepdim)</c>.</summary>
