@@ -113,10 +113,18 @@ public sealed class Summary
     }
 
     /// <summary>The table as plain text: one line per row, indented by depth, then the totals.</summary>
-    public override string ToString()
+    public override string ToString() => ToString(int.MaxValue);
+
+    /// <summary>
+    /// The table as plain text with the rows down to <paramref name="maxDepth"/> (0: the model alone, 1: its
+    /// children, ...); the totals always count every layer. torchinfo: <c>summary(model, depth=...)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative depth.</exception>
+    public string ToString(int maxDepth)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxDepth);
         string[] header = ["Layer (type)", "Output shape", "Param #", "MACs", "Receptive field", "Jump"];
-        var cells = _rows.Select(r => new[]
+        var cells = _rows.Where(r => r.Depth <= maxDepth).Select(r => new[]
         {
             new string(' ', 2 * r.Depth) + (r.Depth == 0 ? r.TypeName : $"{r.Name} ({r.TypeName})"),
             Shapes.Format(r.OutputShape),

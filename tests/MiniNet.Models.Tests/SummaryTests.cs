@@ -149,6 +149,20 @@ public class SummaryTests
         Assert.Contains("PoolsBetween", e.Message);
     }
 
+    [Fact]
+    public void DepthLimitsTheRowsNotTheTotals()
+    {
+        using var net = new Models.MiniGoogLeNet();
+        var summary = new Summary(net, [1, 1, 28, 28]);
+        string stages = summary.ToString(1), all = summary.ToString();
+        Assert.Contains("inception3a (InceptionV1)", stages);
+        Assert.DoesNotContain("inception3a.branch1", stages);
+        Assert.Contains("inception3a.branch1.conv (Conv2D)", all);
+        Assert.Contains("Total params: 647,958", stages);
+        Assert.Equal(all, summary.ToString(int.MaxValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => summary.ToString(-1));
+    }
+
     sealed class Opaque : Module
     {
         protected override Tensor Forward(Tensor input) => input;
