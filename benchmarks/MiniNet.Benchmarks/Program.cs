@@ -9,6 +9,7 @@ var suites = new Dictionary<string, Action>
     ["gemm"] = GemmSuite.Run,
     ["conv"] = ConvSuite.Run,
     ["step"] = StepSuite.Run,
+    ["step-profile"] = StepSuite.Profile,
 };
 
 var suiteArgument = new Argument<string[]>("suite") { Arity = ArgumentArity.ZeroOrMore, Description = "suites to run: " + string.Join(", ", suites.Keys) + " (default: all)" };

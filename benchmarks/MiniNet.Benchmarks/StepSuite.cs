@@ -51,4 +51,36 @@ static class StepSuite
         });
         Harness.Report("step", $"batch={Batch}", miniMs, torchMs, $"mininet_images_per_s={Batch * 1000 / miniMs:0} torchsharp_images_per_s={Batch * 1000 / torchMs:0}");
     }
+
+    /// <summary>
+    /// Suite "step-profile": the same MiniNet step, warmed up, then <see cref="ProfiledSteps"/> steps under
+    /// <see cref="Profiler"/>; prints milliseconds per step by category (forward per op, backward per op, the conv
+    /// gradients, AccumulateGrad, pool, zero-fill, optimizer) and the unprofiled median beside it.
+    /// </summary>
+    public static void Profile()
+    {
+        const int ProfiledSteps = 20;
+        var generator = new Generator(5);
+        using var images = Tensor.Normal([Batch, 1, 28, 28], generator: generator).Unscoped();
+        var labels = new long[Batch];
+        for (int i = 0; i < Batch; i++) labels[i] = i % 10;
+        using var targets = Tensor.FromArray(labels, [Batch]).Unscoped();
+        using var model = new MiniGoogLeNet(generator);
+        using var sgd = new Sgd(model.Parameters().Select(p => (Tensor)p), lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+        void Step()
+        {
+            using var scope = Tensor.Scope();
+            using (Profiler.Enter("optimizer zero_grad")) sgd.ZeroGrad();
+            var loss = ClassifierLoss.Compute(model.Classify(images), targets, AuxWeight);
+            loss.Backward();
+            using (Profiler.Enter("optimizer step")) sgd.Step();
+            using (Profiler.Enter("scope dispose")) scope.Dispose();
+        }
+        double miniMs = Harness.MedianMs(Step);
+        Profiler.Start();
+        for (int i = 0; i < ProfiledSteps; i++) Step();
+        var report = Profiler.Stop();
+        Console.WriteLine($"step-profile batch={Batch} steps={ProfiledSteps} unprofiled_ms={Harness.Ms(miniMs)} profiled_ms={Harness.Ms(report.WallMs / ProfiledSteps)}");
+        Console.Write(report.Format(ProfiledSteps));
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using MiniNet.Layers;
+using MiniNet.Models.Export;
 using MiniNet.Training;
 
 namespace MiniNet.Examples;
@@ -41,7 +42,7 @@ static class TrainingJob
         var lr = new Option<double>("--lr") { Description = "peak (or initial) learning rate", DefaultValueFactory = _ => recipe.LearningRate };
         var augment = new Option<bool>("--augment") { Description = "random crop (zero padding 2) and horizontal flip" };
         var seed = new Option<ulong>("--seed") { Description = "seed of initialization, dropout, shuffling and augmentation", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--output") { Description = "folder for checkpoint.safetensors, curves.png and history.csv", DefaultValueFactory = _ => Path.Combine("runs", recipe.Name) };
+        var output = new Option<string>("--output") { Description = "folder for checkpoint.safetensors, model.onnx, curves.png and history.csv", DefaultValueFactory = _ => Path.Combine("runs", recipe.Name) };
         var resume = new Option<bool>("--resume") { Description = "continue from the output folder's checkpoint" };
         var progress = new Option<bool?>("--progress") { Description = "live progress bar (default: only on a terminal)" };
         var root = new RootCommand($"Trains {recipe.Name} on Fashion-MNIST. {recipe.Description}") { data, epochs, batchSize, lr, augment, seed, output, resume, progress };
@@ -82,7 +83,9 @@ static class TrainingJob
         var clock = Stopwatch.StartNew();
         var history = trainer.Fit();
         double seconds = clock.Elapsed.TotalSeconds; // this run's wall clock: training plus the per-epoch evaluation
-        Console.WriteLine($"wrote {checkpoint}, {Path.Combine(output, Trainer.CurvesFileName)} and {Path.Combine(output, Trainer.HistoryFileName)}");
+        string onnxPath = Path.Combine(output, "model.onnx"); // the trained model for inference (eval mode, no aux heads)
+        OnnxExporter.Export(model, [1, 1, 28, 28], onnxPath);
+        Console.WriteLine($"wrote {checkpoint}, {onnxPath}, {Path.Combine(output, Trainer.CurvesFileName)} and {Path.Combine(output, Trainer.HistoryFileName)}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final test_accuracy={history[^1].TestAccuracy:0.0000} train_seconds={seconds:0}"));
         return 0;
     }

@@ -48,8 +48,11 @@ internal sealed class Storage<T> : Storage where T : unmanaged
     {
         _length = length;
         _pooled = pooled;
-        Array = pooled ? BufferPool<T>.Rent(length) : new T[length];
-        if (zeroed) Array.AsSpan(0, length).Clear();
+        using (Profiler.Enter("buffer pool"))
+            Array = pooled ? BufferPool<T>.Rent(length) : new T[length];
+        if (!zeroed) return;
+        using (Profiler.Enter("zero-fill"))
+            Array.AsSpan(0, length).Clear();
     }
 
     internal override DType DType => DTypes.Of<T>();
@@ -63,7 +66,8 @@ internal sealed class Storage<T> : Storage where T : unmanaged
 
     protected override void ReturnToPool()
     {
-        if (_pooled) BufferPool<T>.Return(Array);
+        using (Profiler.Enter("buffer pool"))
+            if (_pooled) BufferPool<T>.Return(Array);
         Array = [];
     }
 

@@ -86,6 +86,8 @@ public sealed class Tape
     {
         // Ops inside a backward closure are not checked one by one: their result is checked as that entry's gradient.
         if (AnomalyDetection && !_inBackward) Anomaly.CheckForward(op, output, inputs);
+        if (Profiler.IsOn) Profiler.Forward(op);
+        OpTrace.Current?.Observe(op, output, inputs); // see "Note: op tracing" in OpTrace.cs
         if (!IsRecording) return output;
         bool any = false;
         foreach (var t in inputs) any |= t.RequiresGrad;
@@ -122,6 +124,7 @@ public sealed class Tape
                 "a second backward needs the first to pass retainGraph: true");
 
         using var noGrad = Tensor.NoGrad();
+        using var profile = Profiler.Enter("backward (tape walk)");
         root.Grad = gradRoot;
         for (int i = start; i >= 0; i--)
         {
@@ -131,6 +134,7 @@ public sealed class Tape
             if (gradOut is null) continue;
             entry.Output.Grad = null;
             using (var scope = Tensor.Scope())
+            using (Profiler.EnterBackward(entry.Op))
             {
                 _inBackward = true;
                 try { entry.BackwardFn!(gradOut); }
@@ -292,6 +296,7 @@ public sealed partial class Tensor
     public void AccumulateGrad(Tensor grad)
     {
         if (!RequiresGrad) return;
+        using var profile = Profiler.Enter("accumulate_grad");
         if (grad.DType != DType)
             throw new InvalidOperationException($"accumulate_grad: gradient {grad.DType} for a {DType} tensor {Shapes.Format(_shape)} made by '{Creator}'");
         if (!Shapes.Equal(grad._shape, _shape)) grad = grad.SumToShape(_shape);

@@ -345,7 +345,10 @@ public class PoolingTests
             .Concat(RandomCases(seed: dilation ? 501 : 601, count: 60, dilation, maxSize: 40, unitStrideW: true))
             .Concat(RandomCases(seed: dilation ? 502 : 602, count: 60, dilation, maxSize: 56))
             .Concat([new([2, 33, 40, 37], 3, 2, 1, dilation ? 2 : 1, CeilMode: true), new([4, 16, 31, 31], 3, 1, 1, 1, CeilMode: true, CountIncludePad: false),
-                     new([3, 7, 9, 45], (3, 4), 1, (1, 2), dilation ? (2, 3) : 1, CeilMode: false), new([0, 3, 5, 5], 2, 2, 0, 1, CeilMode: false)]);
+                     new([3, 7, 9, 45], (3, 4), 1, (1, 2), dilation ? (2, 3) : 1, CeilMode: false), new([0, 3, 5, 5], 2, 2, 0, 1, CeilMode: false),
+                     // GoogLeNet's pools (3x3, pad 1, stride 1 and 2) on its 28x28, 14x14, 7x7 and 4x4 maps
+                     new([2, 5, 28, 28], 3, 2, 1, 1, CeilMode: false), new([2, 6, 14, 14], 3, 1, 1, 1, CeilMode: false),
+                     new([3, 5, 7, 7], 3, 1, 1, 1, CeilMode: false), new([2, 5, 7, 7], 3, 2, 1, 1, CeilMode: true), new([4, 3, 4, 4], 3, 1, 1, 1, CeilMode: false)]);
 
     static void AssertSame<T>(T[] expected, T[] actual, string what) where T : System.Numerics.IFloatingPointIeee754<T>
     {

@@ -3,14 +3,24 @@ using System.Numerics.Tensors;
 
 namespace MiniNet.Kernels;
 
-// Legend: as in Conv2dGeometry; per image and group g: Y_g [O/groups, OH·OW], W_g [O/groups, K], col_g [K, OH·OW].
+// Legend: as in Conv2dGeometry; P = OH·OW pixels per image; per group g: W_g [O/groups, K], col_g [K, N·P] (im2col
+// of every image side by side), Y'_g [O/groups, N·P].
 
 /// <summary>
-/// conv2d as GEMM per image and group: Y_g = W_g·im2col(x_g); gradW_g += gradY_g·im2col(x_g)ᵀ;
-/// gradX_g += col2im(W_gᵀ·gradY_g). im2col is packed inside the GEMM (<see cref="Im2ColB{T}"/>), except for a
-/// 1x1 stride-1 unpadded conv, whose im2col is the input itself. Images are split over the pool in fixed ranges;
-/// with fewer images than threads the GEMMs themselves go parallel.
+/// conv2d as one GEMM per group over the whole batch: Y'_g = W_g·im2col(x_g) into scratch, then scattered to NCHW;
+/// gradWᵀ_g += im2col(x_g)·gradY'_gᵀ; gradX at stride 1 as a convolution of gradY, else col2im(W_gᵀ·gradY_g) per
+/// image. im2col is packed inside the GEMM (<see cref="Im2ColB{T}"/>); a 1x1 stride-1 unpadded conv is read as one
+/// row per plane, so its packing copies whole planes.
 /// </summary>
+/// <remarks>
+/// Note: conv GEMM across images. One GEMM per image (N = OH·OW columns) was small at 14x14 and smaller at 7x7 and
+/// 4x4: the weights were packed again for every image, the last NR-wide panel of each image ran part empty (49
+/// columns fill 3 1/16 panels), and each image's GEMM was too short to reach the micro-kernel's speed. With the
+/// images side by side the GEMM has N·OH·OW columns, the weights are packed once per column block, and both
+/// threads split the columns (fixed ranges, so results do not depend on timing). The price is one scatter of the
+/// output from [O, N·P] to [N, O, P], which replaces the bias fill the per-image version paid. The weight gradient
+/// sums over all images' pixels as the GEMM's inner dimension, in the GEMM's fixed order.
+/// </remarks>
 public static unsafe class Conv2dGemm
 {
     /// <summary>True when im2col(x) is x itself: a 1x1 kernel at stride 1 without padding.</summary>
@@ -21,74 +31,114 @@ public static unsafe class Conv2dGemm
     public static void Forward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
         Convolve(x, w, bias, y, g, accumulate: false);
 
+    // A pointwise conv seen as a 1 x (H·W) image: the same taps and output, but each plane is one packing run.
+    static Conv2dGeometry Packing(in Conv2dGeometry g) => IsPointwise(g) ? g with { H = 1, W = g.H * g.W } : g;
+
     // y (+)= conv2d(x, w) + bias: with accumulate, y keeps its contents and the bias is not added.
     static void Convolve<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var taps = new TapTable(g);
-        int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup;
-        ForImages(g, (part, n0, n1, parallelGemm) =>
+        int pixels = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup, columns = g.N * pixels;
+        if (columns == 0 || og == 0) return;
+        bool parallel = (long)og * columns * g.K >= Gemm.ParallelThreshold;
+        var scratch = BufferPool<T>.Rent(og * columns);
+        try
         {
-            fixed (int* plane = taps.Plane, row = taps.Row, col = taps.Col)
-                for (int n = n0; n < n1; n++)
-                    for (int grp = 0; grp < g.Groups; grp++)
+            fixed (T* pinned = scratch)
+            {
+                nint address = (nint)pinned;
+                ForEachGroup(x, g, (grp, packs) =>
+                {
+                    T* result = (T*)address;
+                    var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, false);
+                    if (packs.Table is { } table) Gemm.Run(packA, table.B, result, columns, og, columns, g.K, false, parallel);
+                    else Gemm.Run(packA, packs.RunsB, result, columns, og, columns, g.K, false, parallel);
+                    Scatter(result, y, bias, grp, g, accumulate);
+                });
+            }
+        }
+        finally { BufferPool<T>.Return(scratch); }
+    }
+
+    // The im2col packers of one group: by table from a padded copy (see Note: im2col by table), or in runs straight
+    // from the images for a pointwise conv (each plane one run) and for a batch too large for int offsets.
+    readonly record struct GroupPacks<T>(TablePacks<T>? Table, Im2ColB<T> RunsB, Im2ColA<T> RunsA) where T : unmanaged;
+    readonly record struct TablePacks<T>(Im2ColTableB<T> B, Im2ColTableA<T> A) where T : unmanaged;
+
+    static void ForEachGroup<T>(T* x, in Conv2dGeometry g, Action<int, GroupPacks<T>> body) where T : unmanaged
+    {
+        var pg = Packing(g);
+        var runs = new TapTable(pg);
+        long paddedLength = IsPointwise(g) ? -1 : Im2ColTable.PaddedLength(g);
+        var (tapOffsets, columnOffsets) = paddedLength >= 0 ? Im2ColTable.Offsets(g) : ([], []);
+        var padded = paddedLength >= 0 ? BufferPool<T>.Rent((int)paddedLength) : [];
+        try
+        {
+            fixed (int* plane = runs.Plane, row = runs.Row, col = runs.Col, taps = tapOffsets, cols = columnOffsets)
+            fixed (T* copy = padded)
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    T* images = x + (long)grp * g.CPerGroup * g.H * g.W;
+                    TablePacks<T>? table = null;
+                    if (paddedLength >= 0)
                     {
-                        T* image = x + ((long)n * g.C + grp * cg) * g.H * g.W;
-                        T* output = y + ((long)n * g.O + grp * og) * outHW;
-                        if (!accumulate)
-                            for (int o = 0; o < og; o++)
-                                new Span<T>(output + (long)o * outHW, outHW).Fill(bias == null ? T.Zero : bias[grp * og + o]);
-                        var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, false);
-                        if (IsPointwise(g))
-                            Gemm.Run(packA, new DenseB<T>(image, outHW, false), output, outHW, og, outHW, g.K, true, parallelGemm);
-                        else
-                            Gemm.Run(packA, new Im2ColB<T>(image, plane, row, col, g), output, outHW, og, outHW, g.K, true, parallelGemm);
+                        Im2ColTable.Pad(x, copy, grp, g);
+                        table = new TablePacks<T>(new Im2ColTableB<T>(copy, taps, cols), new Im2ColTableA<T>(copy, taps, cols));
                     }
+                    body(grp, new GroupPacks<T>(table, new Im2ColB<T>(images, plane, row, col, pg), new Im2ColA<T>(images, plane, row, col, pg)));
+                }
+        }
+        finally { if (padded.Length > 0) BufferPool<T>.Return(padded); }
+    }
+
+    // y[n, grp·og + o, :] (+)= result[o, n·P .. n·P + P] (+ bias[grp·og + o] when not accumulating); images split over the pool.
+    static void Scatter<T>(T* result, T* y, T* bias, int grp, in Conv2dGeometry g, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int pixels = g.OutH * g.OutW, og = g.OPerGroup, o0 = grp * og, outChannels = g.O, images = g.N;
+        long columns = (long)images * pixels;
+        nint from = (nint)result, to = (nint)y, b = (nint)bias;
+        WorkerPool.Shared.For(images, Math.Max(1, Elementwise.ParallelChunk / Math.Max(1, og * pixels)), (n0, n1) =>
+        {
+            for (int n = n0; n < n1; n++)
+                for (int o = 0; o < og; o++)
+                {
+                    var source = new ReadOnlySpan<T>((T*)from + o * columns + (long)n * pixels, pixels);
+                    var target = new Span<T>((T*)to + ((long)n * outChannels + o0 + o) * pixels, pixels);
+                    if (accumulate) TensorPrimitives.Add(target, source, target);
+                    else if (b == 0) source.CopyTo(target);
+                    else TensorPrimitives.Add(source, ((T*)b)[o0 + o], target);
+                }
         });
     }
 
     /// <summary>
-    /// gradW += Σ_n gradY_n·im2col(x_n)ᵀ, computed transposed, gradWᵀ [K, O/groups] += im2col(x_n)·gradY_nᵀ, so that
-    /// im2col is the packed left operand (cheap runs) and only the small gradY is read across. Each image range sums
-    /// into its own gradWᵀ buffer; the buffers are transposed into gradW in range order (deterministic).
+    /// gradW += Σ_n gradY_n·im2col(x_n)ᵀ, computed transposed, gradWᵀ [K, O/groups] = im2col(x)·gradYᵀ with every
+    /// image's pixels as the inner dimension, so that im2col is the packed left operand (cheap runs) and only the
+    /// small gradY is read across; then transposed and added into gradW (see Note: conv GEMM across images).
     /// </summary>
     public static void BackwardWeight<T>(T* x, T* gradY, T* gradW, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var taps = new TapTable(g);
-        int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup, weightCount = g.O * g.K;
-        int parts = ImageRanges(g);
-        var transposed = new T[parts][];
-        for (int i = 0; i < parts; i++) { transposed[i] = BufferPool<T>.Rent(weightCount); transposed[i].AsSpan().Clear(); }
+        int pixels = g.OutH * g.OutW, og = g.OPerGroup, depth = g.N * pixels;
+        bool parallel = (long)og * depth * g.K >= Gemm.ParallelThreshold;
+        var transposed = BufferPool<T>.Rent(g.K * og);
         try
         {
-            ForImages(g, (part, n0, n1, parallelGemm) =>
+            fixed (T* pinned = transposed)
             {
-                fixed (int* plane = taps.Plane, row = taps.Row, col = taps.Col)
-                fixed (T* target = transposed[part])
-                    for (int n = n0; n < n1; n++)
-                        for (int grp = 0; grp < g.Groups; grp++)
-                        {
-                            T* image = x + ((long)n * g.C + grp * cg) * g.H * g.W;
-                            var packB = new DenseB<T>(gradY + ((long)n * g.O + grp * og) * outHW, outHW, true);
-                            T* dst = target + (long)grp * og * g.K; // this group's gradWᵀ block [K, og]
-                            if (IsPointwise(g))
-                                Gemm.Run(new DenseA<T>(image, outHW, false), packB, dst, og, g.K, og, outHW, true, parallelGemm);
-                            else
-                                Gemm.Run(new Im2ColA<T>(image, plane, row, col, g), packB, dst, og, g.K, og, outHW, true, parallelGemm);
-                        }
-            }, partitions: parts);
-            foreach (var partial in transposed)
-                for (int grp = 0; grp < g.Groups; grp++)
+                nint address = (nint)pinned;
+                ForEachGroup(x, g, (grp, packs) =>
                 {
-                    int block = grp * og * g.K;
+                    T* target = (T*)address;
+                    var packB = new ImagesTransposedB<T>(gradY + (long)grp * og * pixels, pixels, (long)g.O * pixels);
+                    if (packs.Table is { } table) Gemm.Run(table.A, packB, target, og, g.K, og, depth, false, parallel);
+                    else Gemm.Run(packs.RunsA, packB, target, og, g.K, og, depth, false, parallel);
+                    T* block = gradW + (long)grp * og * g.K;
                     for (int o = 0; o < og; o++)
                         for (int k = 0; k < g.K; k++)
-                            gradW[block + o * g.K + k] += partial[block + k * og + o];
-                }
+                            block[(long)o * g.K + k] += target[(long)k * og + o];
+                });
+            }
         }
-        finally
-        {
-            foreach (var partial in transposed) BufferPool<T>.Return(partial);
-        }
+        finally { BufferPool<T>.Return(transposed); }
     }
 
     /// <summary>

@@ -33,8 +33,11 @@ public readonly struct TapTable
 }
 
 /// <summary>
-/// Packs B = im2col(image) [K, OH·OW] for the GEMM, straight from the image: the im2col matrix is never
-/// materialized (see Note: GEMM blocking in Gemm.cs). Taps that fall in the zero padding pack as zeros.
+/// Packs B = im2col of a batch [K, N·OH·OW] for the GEMM, straight from the images: column j is output pixel
+/// j mod OH·OW of image j / (OH·OW), so one GEMM covers every image (see Note: conv GEMM across images in
+/// Conv2dGemm.cs). The im2col matrix is never materialized (see Note: GEMM blocking in Gemm.cs). Taps that fall
+/// in the zero padding pack as zeros. <paramref name="images"/> points at the first image's group; images lie
+/// C·H·W apart.
 /// </summary>
 /// <remarks>
 /// A panel's NR consecutive output positions form at most a few runs along output rows; each run reads one input
@@ -42,21 +45,22 @@ public readonly struct TapTable
 /// with a bounds check each: packing touches every element of im2col once, as often as the GEMM's FMAs per element
 /// (O/groups), so its cost per element must stay near a load and a store.
 /// </remarks>
-public readonly unsafe struct Im2ColB<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
+public readonly unsafe struct Im2ColB<T>(T* images, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
 {
     /// <inheritdoc/>
     public void Pack(int p0, int kc, int j0, int nc, T* dst)
     {
-        int nr = Gemm.NR<T>(), outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        int nr = Gemm.NR<T>(), outH = g.OutH, outW = g.OutW, outHW = outH * outW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        long imageStride = (long)g.C * g.H * g.W;
         for (int jr = 0; jr < nc; jr += nr)
         {
-            int cols = Math.Min(nr, nc - jr);
-            int firstOh = (j0 + jr) / outW, firstOw = (j0 + jr) - firstOh * outW;
+            int cols = Math.Min(nr, nc - jr), j = j0 + jr;
+            int firstImage = j / outHW, firstOh = (j - firstImage * outHW) / outW, firstOw = j - firstImage * outHW - firstOh * outW;
             T* panel = dst + jr * kc;
             for (int p = 0; p < kc; p++)
             {
                 int tap = p0 + p;
-                T* source = image + plane[tap];
+                T* source = images + firstImage * imageStride + plane[tap];
                 T* to = panel + p * nr;
                 int oh = firstOh, ow = firstOw;
                 for (int done = 0; done < cols;)
@@ -67,7 +71,7 @@ public readonly unsafe struct Im2ColB<T>(T* image, int* plane, int* row, int* co
                     else new Span<T>(to + done, run).Clear();
                     done += run;
                     ow = 0;
-                    oh++;
+                    if (++oh == outH) { oh = 0; source += imageStride; }
                 }
                 if (cols < nr) new Span<T>(to + cols, nr - cols).Clear();
             }
@@ -88,17 +92,18 @@ public readonly unsafe struct Im2ColB<T>(T* image, int* plane, int* row, int* co
 }
 
 /// <summary>
-/// Packs A = im2col(image) [K, OH·OW] as the LEFT operand, for the weight gradient computed transposed:
-/// gradWᵀ [K, O] += im2col(x)·gradYᵀ. Each tap's row of positions is copied in runs along output rows, as in
-/// <see cref="Im2ColB{T}"/>, here into the MR-interleaved panel layout.
+/// Packs A = im2col of a batch [K, N·OH·OW] as the LEFT operand, for the weight gradient computed transposed:
+/// gradWᵀ [K, O] += im2col(x)·gradYᵀ, the sum over every image's pixels in one GEMM. Each tap's row of positions is
+/// copied in runs along output rows, as in <see cref="Im2ColB{T}"/>, here into the MR-interleaved panel layout.
 /// </summary>
-public readonly unsafe struct Im2ColA<T>(T* image, int* plane, int* row, int* col, Conv2dGeometry g) : IPackA<T> where T : unmanaged
+public readonly unsafe struct Im2ColA<T>(T* images, int* plane, int* row, int* col, Conv2dGeometry g) : IPackA<T> where T : unmanaged
 {
     /// <inheritdoc/>
     public void Pack(int i0, int mc, int p0, int kc, T* dst)
     {
-        int outW = g.OutW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
-        int firstOh = p0 / outW, firstOw = p0 - firstOh * outW;
+        int outH = g.OutH, outW = g.OutW, outHW = outH * outW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        long imageStride = (long)g.C * g.H * g.W;
+        int firstImage = p0 / outHW, firstOh = (p0 - firstImage * outHW) / outW, firstOw = p0 - firstImage * outHW - firstOh * outW;
         for (int ir = 0; ir < mc; ir += Gemm.MR)
         {
             T* panel = dst + ir * kc;
@@ -111,7 +116,7 @@ public readonly unsafe struct Im2ColA<T>(T* image, int* plane, int* row, int* co
                     continue;
                 }
                 int tap = i0 + ir + r;
-                T* source = image + plane[tap];
+                T* source = images + firstImage * imageStride + plane[tap];
                 int oh = firstOh, ow = firstOw;
                 for (int done = 0; done < kc;)
                 {
@@ -131,7 +136,44 @@ public readonly unsafe struct Im2ColA<T>(T* image, int* plane, int* row, int* co
                     }
                     done += run;
                     ow = 0;
-                    oh++;
+                    if (++oh == outH) { oh = 0; source += imageStride; }
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Packs B = gradYᵀ of a batch [N·OH·OW, O/groups] for the weight gradient: B[(n, pixel), o] = gradY[n, o, pixel].
+/// <paramref name="gradY"/> points at the first image's group; images lie <paramref name="imageStride"/> apart.
+/// </summary>
+public readonly unsafe struct ImagesTransposedB<T>(T* gradY, int outHW, long imageStride) : IPackB<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    {
+        int nr = Gemm.NR<T>();
+        int firstImage = p0 / outHW, firstPixel = p0 - firstImage * outHW;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            T* panel = dst + jr * kc;
+            for (int j = 0; j < nr; j++)
+            {
+                T* to = panel + j;
+                if (j >= cols) { for (int p = 0; p < kc; p++) to[p * nr] = default; continue; }
+                // Runs of pixels of one image are contiguous in gradY.
+                T* source = gradY + firstImage * imageStride + (long)(j0 + jr + j) * outHW;
+                int pixel = firstPixel;
+                for (int done = 0; done < kc;)
+                {
+                    int run = Math.Min(kc - done, outHW - pixel);
+                    T* from = source + pixel;
+                    T* dstRun = to + done * nr;
+                    for (int i = 0; i < run; i++) dstRun[i * nr] = from[i];
+                    done += run;
+                    pixel = 0;
+                    source += imageStride;
                 }
             }
         }

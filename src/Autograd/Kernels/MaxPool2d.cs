@@ -13,12 +13,13 @@ namespace MiniNet.Kernels;
 // NaNs the LAST wins: exactly PyTorch's CPU kernel (cpu_max_pool), checked against torch in PoolingTests.
 
 /// <summary>2-D max pooling: forward with argmax, and the backward that routes each gradient to its argmax.</summary>
-public static class MaxPool2d
+public static partial class MaxPool2d
 {
     /// <summary>
-    /// y = max over each window, argmax = where (see the Note on ties and NaN atop this file). Fast path: each
-    /// window's in-input rows and columns are clipped once, not tested point by point; where a row has a vector's
-    /// worth of windows inside the input's columns, they are done at once (MaxLanes); planes split over the pool.
+    /// y = max over each window, argmax = where (see the Note on ties and NaN atop this file). Planes split over the
+    /// pool. Without dilation: vectors of windows on a plane bordered with -Inf (see Note: max pool on a padded plane,
+    /// MaxPool2dPadded.cs). With dilation: each window's in-input rows and columns are clipped once, not tested point
+    /// by point; where a row has a vector's worth of windows inside the input's columns, they are done at once (MaxLanes).
     /// </summary>
     /// <param name="x">Input, [N,C,H,W].</param>
     /// <param name="y">Output, [N,C,OH,OW].</param>
@@ -27,9 +28,15 @@ public static class MaxPool2d
     public static void Forward<T>(T[] x, T[] y, long[]? argmax, Pool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.OutH * g.OutW;
-        PoolPlanes.For(g.Planes, inPlane + (long)outPlane * g.KH * g.KW, (first, end) => ForwardPlanes<T>(
-            x.AsSpan(first * inPlane, (end - first) * inPlane), y.AsSpan(first * outPlane, (end - first) * outPlane),
-            argmax is null ? default : argmax.AsSpan(first * outPlane, (end - first) * outPlane), end - first, g));
+        bool padded = PaddedApplies<T>(g);
+        PoolPlanes.For(g.Planes, inPlane + (long)outPlane * g.KH * g.KW, (first, end) =>
+        {
+            var xs = x.AsSpan(first * inPlane, (end - first) * inPlane);
+            var ys = y.AsSpan(first * outPlane, (end - first) * outPlane);
+            var args = argmax is null ? default : argmax.AsSpan(first * outPlane, (end - first) * outPlane);
+            if (padded) ForwardPadded<T>(xs, ys, args, end - first, g);
+            else ForwardPlanes<T>(xs, ys, args, end - first, g);
+        });
     }
 
     static void ForwardPlanes<T>(ReadOnlySpan<T> x, Span<T> y, Span<long> argmax, int planes, Pool2dGeometry g)

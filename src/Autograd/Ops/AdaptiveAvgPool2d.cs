@@ -27,6 +27,7 @@ public sealed partial class Tensor
             default: Kernels.AdaptiveAvgPool2d.Forward(Array<double>(), y.Array<double>(), g); break;
         }
         var x = this;
+        OpTrace.Current?.Add("adaptive_avg_pool2d", [this], y, new AdaptiveAvgPool2dAttributes(g));
         return Tape.Record("adaptive_avg_pool2d", y, [this], gradOut =>
         {
             // y = mean over the window  =>  dL/dx_j = Σ over the windows holding j of gradOut / (window size)

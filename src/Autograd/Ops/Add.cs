@@ -9,6 +9,7 @@ public sealed partial class Tensor
     public static Tensor operator +(Tensor x, Tensor y)
     {
         var z = Elementwise.Zip("add", x, y, new AddKernel());
+        OpTrace.Current?.Add("add", [x, y], z);
         return Tape.Record("add", z, [x, y], gradOut =>
         {
             // z = x + y  =>  dL/dx = gradOut, dL/dy = gradOut (broadcast dims summed in AccumulateGrad)

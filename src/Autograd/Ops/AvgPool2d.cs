@@ -33,6 +33,7 @@ public sealed partial class Tensor
             default: Kernels.AvgPool2d.Forward(Array<double>(), y.Array<double>(), g, countIncludePad); break;
         }
         var x = this;
+        OpTrace.Current?.Add("avg_pool2d", [this], y, new Pool2dAttributes(g, countIncludePad));
         return Tape.Record("avg_pool2d", y, [this], gradOut =>
         {
             // y = Σ_window x / divisor  =>  dL/dx_j = Σ over the windows holding j of gradOut / divisor

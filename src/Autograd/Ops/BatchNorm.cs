@@ -38,6 +38,7 @@ public sealed partial class Tensor
         if (input.DType == DType.Float32) BatchNormForward<float>(input, y, weight, bias, mean, variance, invstd, runningMean, runningVar, training, momentum, eps, n, c, s);
         else BatchNormForward<double>(input, y, weight, bias, mean, variance, invstd, runningMean, runningVar, training, momentum, eps, n, c, s);
 
+        OpTrace.Current?.Add("batch_norm", [input, runningMean, runningVar, weight, bias], y, new BatchNormAttributes(eps, momentum, training));
         var result = Tape.Record("batch_norm", y, new[] { input, weight, bias }.OfType<Tensor>().ToArray(), gradOut =>
         {
             // y = γ·x̂ + β, x̂ = (x - μ)·invstd  =>  dL/dβ = Σ gradOut, dL/dγ = Σ gradOut·x̂ (per channel); dL/dx = γ·invstd·gradOut with

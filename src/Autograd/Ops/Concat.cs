@@ -47,6 +47,7 @@ public sealed partial class Tensor
             Layout.Run(tensors[i], y, new AlongDimCopy(size, 0, total, offset, outer, size, inner));
         }
         Tensor[] inputs = [.. tensors];
+        OpTrace.Current?.Add("cat", inputs, y, new CatAttributes(d));
         return Tape.Record("cat", y, inputs, gradOut =>
         {
             // y = [x_0 | x_1 | ...] along dim  =>  dL/dx_i = gradOut[offset_i : offset_i + size_i] along dim

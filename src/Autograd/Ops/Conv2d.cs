@@ -51,6 +51,7 @@ public sealed partial class Tensor
             case DType.Float32: Conv2dAlgorithms.Forward<float>(x.Span<float>(), weight.Span<float>(), bias is null ? default : bias.Span<float>(), y.Span<float>(), g); break;
             default: Conv2dAlgorithms.Forward<double>(x.Span<double>(), weight.Span<double>(), bias is null ? default : bias.Span<double>(), y.Span<double>(), g); break;
         }
+        OpTrace.Current?.Add("conv2d", [x, weight, bias], y, new Conv2dAttributes(g, bias is not null));
         return Tape.Record("conv2d", y, bias is null ? [x, weight] : [x, weight, bias], gradOut =>
         {
             // y = conv(x, w) + b  =>  dL/dx = gradOut correlated with the flipped w (scattered back through stride and dilation),
@@ -72,8 +73,12 @@ public sealed partial class Tensor
     static void Conv2dBackward<T>(Tensor gradOut, Tensor x, Tensor weight, Tensor? gradX, Tensor? gradW, Tensor? gradB, in Conv2dGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (gradX is not null) Conv2dAlgorithms.BackwardInput(gradOut.Span<T>(), weight.Span<T>(), gradX.Span<T>(), g);
-        if (gradW is not null) Conv2dAlgorithms.BackwardWeight(x.Span<T>(), gradOut.Span<T>(), gradW.Span<T>(), g);
+        if (gradX is not null)
+            using (Profiler.Enter("conv2d bwd input"))
+                Conv2dAlgorithms.BackwardInput(gradOut.Span<T>(), weight.Span<T>(), gradX.Span<T>(), g);
+        if (gradW is not null)
+            using (Profiler.Enter("conv2d bwd weight"))
+                Conv2dAlgorithms.BackwardWeight(x.Span<T>(), gradOut.Span<T>(), gradW.Span<T>(), g);
         if (gradB is not null) Conv2dAlgorithms.BackwardBias(gradOut.Span<T>(), gradB.Span<T>(), g);
     }
 }

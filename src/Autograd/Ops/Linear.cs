@@ -22,6 +22,7 @@ public sealed partial class Tensor
         var y = Empty([.. input._shape[..^1], outFeatures], input.DType, "linear");
         if (input.DType == DType.Float32) LinearForward<float>(input, weight, bias, y, rows, inFeatures, outFeatures);
         else LinearForward<double>(input, weight, bias, y, rows, inFeatures, outFeatures);
+        OpTrace.Current?.Add("linear", [input, weight, bias], y);
         return Tape.Record("linear", y, bias is null ? [input, weight] : [input, weight, bias], gradOut =>
         {
             // y = x·Wᵀ + b  =>  dL/dx = gradOut·W, dL/dW = gradOutᵀ·x, dL/db = Σ_rows gradOut

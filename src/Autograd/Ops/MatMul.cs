@@ -35,6 +35,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"matmul: batch dims of {Shapes.Format(a._shape)} and {Shapes.Format(b._shape)} cannot be broadcast");
         var c = Empty([.. batch, m, n], a.DType, "matmul");
         GemmBatched(a, false, b, false, c);
+        OpTrace.Current?.Add("matmul", [a, b], c);
         return Tape.Record("matmul", c, [a, b], gradOut =>
         {
             // C = A·B  =>  dL/dA = gradOut·Bᵀ,  dL/dB = Aᵀ·gradOut (per batch; broadcast batch dims summed in AccumulateGrad)

@@ -36,6 +36,7 @@ public sealed partial class Tensor
             default: Kernels.MaxPool2d.Forward(Array<double>(), y.Array<double>(), argmax?.Array<long>(), g); break;
         }
         var x = this;
+        OpTrace.Current?.Add("max_pool2d", [this], y, new Pool2dAttributes(g, CountIncludePad: false));
         return Tape.Record("max_pool2d", y, [this], gradOut =>
         {
             // y = x[argmax of each window]  =>  dL/dx_j = Σ gradOut over the windows whose argmax is j (0 if none)

@@ -39,6 +39,7 @@ public sealed partial class Tensor
         if (value != 0) y.FillUnchecked(value);
         Layout.Run(this, y, new PadCopy(_shape, shape, before));
         var x = this;
+        OpTrace.Current?.Add("pad", [this], y, new PadAttributes((int[])pad.Clone(), value, PaddingMode.Zeros));
         return Tape.Record("pad", y, [this], gradOut =>
         {
             // y = x inside the window at before, constant outside  =>  dL/dx = gradOut cropped to that window

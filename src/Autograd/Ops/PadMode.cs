@@ -35,6 +35,7 @@ public sealed partial class Tensor
         var y = Empty([_shape[0], _shape[1], rows.Length, cols.Length], DType, "pad2d");
         Layout.Run(this, y, new PadGather(planes, h, w, rows, cols));
         var x = this;
+        OpTrace.Current?.Add("pad2d", [this], y, new PadAttributes([padding.Left, padding.Right, padding.Top, padding.Bottom], 0, mode));
         return Tape.Record("pad2d", y, [this], gradOut =>
         {
             // y[p,i,j] = x[p, rows[i], cols[j]]  =>  dL/dx[p,r,c] = Σ gradOut[p,i,j] over the cells (i,j) that copied (r,c)

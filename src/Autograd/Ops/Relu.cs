@@ -9,6 +9,7 @@ public sealed partial class Tensor
     {
         var x = this;
         var y = Elementwise.Map("relu", x, new ReluKernel());
+        OpTrace.Current?.Add("relu", [x], y);
         return Tape.Record("relu", y, [x], gradOut =>
         {
             // y = max(x, 0)  =>  dL/dx = gradOut where x > 0, else 0; at the kink x = 0 the gradient is 0 (as PyTorch)

@@ -11,6 +11,7 @@ public sealed partial class Tensor
     {
         var y = ReshapeUnrecorded(InferShape(shape));
         var x = this;
+        OpTrace.Current?.Add("reshape", [this], y, new ReshapeAttributes(y.Shape));
         return Tape.Record("reshape", y, [this], gradOut =>
         {
             // y = reshape(x)  =>  dL/dx = reshape(gradOut) back to x's shape

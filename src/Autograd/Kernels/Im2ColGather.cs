@@ -1,0 +1,117 @@
+using System.Numerics;
+
+namespace MiniNet.Kernels;
+
+// Legend: as in Conv2dGeometry; one group's cg = C/groups channels; P = OH·OW; Hp = padTop + H + padBottom,
+// Wp = padLeft + W + padRight (the padded image); column j = n·P + oh·OW + ow (image n, output pixel (oh, ow)).
+
+/// <summary>
+/// im2col by table from a zero-padded, channel-major copy of one group of the batch, [cg, N, Hp, Wp]: the element of
+/// tap k = (c, kh, kw) and column j lies at TapOffset[k] + ColumnOffset[j], with TapOffset[k] = c·N·Hp·Wp +
+/// kh·dilationH·Wp + kw·dilationW and ColumnOffset[j] = n·Hp·Wp + oh·strideH·Wp + ow·strideW.
+/// </summary>
+/// <remarks>
+/// Note: im2col by table. Packing im2col straight from the image copies runs along output rows and clips each run
+/// to the image (two divisions per run). On 7x7 and 4x4 maps a 16-column panel holds three or four runs, so packing
+/// cost several times the GEMM's own work per element when O/groups is small. On the padded copy no element needs
+/// clipping, and an element's address is a tap part plus a column part, so a panel packs as one table lookup and
+/// one copy per element. The copy costs one pass over the input, which the GEMM then reads K·O/groups times over.
+/// </remarks>
+public static unsafe class Im2ColTable
+{
+    /// <summary>Padded elements of one group: cg·N·Hp·Wp, or -1 when that does not fit an int (use the run packers).</summary>
+    public static long PaddedLength(in Conv2dGeometry g) =>
+        (long)g.CPerGroup * g.N * (g.PadTop + g.H + g.PadBottom) * (g.PadLeft + g.W + g.PadRight) is var n && n < int.MaxValue ? n : -1;
+
+    /// <summary>Writes group <paramref name="grp"/> of x [N, C, H, W] into <paramref name="padded"/> [cg, N, Hp, Wp] with zero borders.</summary>
+    public static void Pad<T>(T* x, T* padded, int grp, in Conv2dGeometry g) where T : unmanaged
+    {
+        int cg = g.CPerGroup, hp = g.PadTop + g.H + g.PadBottom, wp = g.PadLeft + g.W + g.PadRight, n = g.N, h = g.H, w = g.W, c0 = grp * cg, channels = g.C;
+        int top = g.PadTop, left = g.PadLeft;
+        nint from = (nint)x, to = (nint)padded;
+        WorkerPool.Shared.For(cg, Math.Max(1, Elementwise.ParallelChunk / Math.Max(1, n * hp * wp)), (first, end) =>
+        {
+            for (int c = first; c < end; c++)
+                for (int image = 0; image < n; image++)
+                {
+                    T* dst = (T*)to + ((long)c * n + image) * hp * wp;
+                    T* src = (T*)from + ((long)image * channels + c0 + c) * h * w;
+                    new Span<T>(dst, top * wp).Clear();
+                    for (int row = 0; row < h; row++)
+                    {
+                        T* line = dst + (long)(top + row) * wp;
+                        new Span<T>(line, left).Clear();
+                        new ReadOnlySpan<T>(src + (long)row * w, w).CopyTo(new Span<T>(line + left, w));
+                        new Span<T>(line + left + w, wp - left - w).Clear();
+                    }
+                    new Span<T>(dst + (long)(top + h) * wp, (hp - top - h) * wp).Clear();
+                }
+        });
+    }
+
+    /// <summary>TapOffset [K] and ColumnOffset [N·P] for the padded layout (see the class summary).</summary>
+    public static (int[] Taps, int[] Columns) Offsets(in Conv2dGeometry g)
+    {
+        int hp = g.PadTop + g.H + g.PadBottom, wp = g.PadLeft + g.W + g.PadRight, outH = g.OutH, outW = g.OutW;
+        var taps = new int[g.K];
+        for (int c = 0, t = 0; c < g.CPerGroup; c++)
+            for (int kh = 0; kh < g.KH; kh++)
+                for (int kw = 0; kw < g.KW; kw++, t++)
+                    taps[t] = c * g.N * hp * wp + kh * g.DilationH * wp + kw * g.DilationW;
+        var columns = new int[g.N * outH * outW];
+        for (int n = 0, j = 0; n < g.N; n++)
+            for (int oh = 0; oh < outH; oh++)
+                for (int ow = 0; ow < outW; ow++, j++)
+                    columns[j] = n * hp * wp + oh * g.StrideH * wp + ow * g.StrideW;
+        return (taps, columns);
+    }
+}
+
+/// <summary>Packs B = im2col [K, N·P] from the padded copy by table (see Note: im2col by table).</summary>
+public readonly unsafe struct Im2ColTableB<T>(T* padded, int* tapOffset, int* columnOffset) : IPackB<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    {
+        int nr = Gemm.NR<T>();
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            int* at = columnOffset + j0 + jr;
+            T* panel = dst + jr * kc;
+            for (int p = 0; p < kc; p++)
+            {
+                T* source = padded + tapOffset[p0 + p];
+                T* to = panel + p * nr;
+                int i = 0;
+                for (; i < cols; i++) to[i] = source[at[i]];
+                for (; i < nr; i++) to[i] = default;
+            }
+        }
+    }
+}
+
+/// <summary>Packs A = im2col [K, N·P] as the left operand (weight gradient) from the padded copy by table.</summary>
+public readonly unsafe struct Im2ColTableA<T>(T* padded, int* tapOffset, int* columnOffset) : IPackA<T> where T : unmanaged
+{
+    /// <inheritdoc/>
+    public void Pack(int i0, int mc, int p0, int kc, T* dst)
+    {
+        const int mr = Gemm.MR;
+        T** rows = stackalloc T*[mr];
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int count = Math.Min(mr, mc - ir);
+            for (int r = 0; r < count; r++) rows[r] = padded + tapOffset[i0 + ir + r];
+            T* panel = dst + ir * kc;
+            for (int p = 0; p < kc; p++)
+            {
+                int at = columnOffset[p0 + p];
+                T* to = panel + p * mr;
+                int r = 0;
+                for (; r < count; r++) to[r] = rows[r][at];
+                for (; r < mr; r++) to[r] = default;
+            }
+        }
+    }
+}
