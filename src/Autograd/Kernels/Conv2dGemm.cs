@@ -9,8 +9,9 @@ namespace MiniNet.Kernels;
 /// <summary>
 /// conv2d as one GEMM per group over the whole batch: Y'_g = W_g·im2col(x_g) into scratch, then scattered to NCHW;
 /// gradWᵀ_g += im2col(x_g)·gradY'_gᵀ; gradX at stride 1 as a convolution of gradY, else col2im(W_gᵀ·gradY_g) per
-/// image. im2col is packed inside the GEMM (<see cref="Im2ColB{T}"/>); a 1x1 stride-1 unpadded conv is read as one
-/// row per plane, so its packing copies whole planes.
+/// image. im2col is packed inside the GEMM, never materialized: by table from a zero-padded copy of the input
+/// (<see cref="Im2ColTableB{T}"/>, see Note: im2col by table), or, for a 1x1 stride-1 unpadded conv, in runs straight
+/// from the input read as one row per plane (<see cref="Im2ColB{T}"/>), so its packing copies whole planes.
 /// </summary>
 /// <remarks>
 /// Note: conv GEMM across images. One GEMM per image (N = OH·OW columns) was small at 14x14 and smaller at 7x7 and
@@ -31,13 +32,10 @@ public static unsafe class Conv2dGemm
     public static void Forward<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T> =>
         Convolve(x, w, bias, y, g, accumulate: false);
 
-    // A pointwise conv seen as a 1 x (H·W) image: the same taps and output, but each plane is one packing run.
-    static Conv2dGeometry Packing(in Conv2dGeometry g) => IsPointwise(g) ? g with { H = 1, W = g.H * g.W } : g;
-
     // y (+)= conv2d(x, w) + bias: with accumulate, y keeps its contents and the bias is not added.
     static void Convolve<T>(T* x, T* w, T* bias, T* y, Conv2dGeometry g, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int pixels = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup, columns = g.N * pixels;
+        int pixels = g.OutH * g.OutW, og = g.OPerGroup, columns = g.N * pixels;
         if (columns == 0 || og == 0) return;
         bool parallel = (long)og * columns * g.K >= Gemm.ParallelThreshold;
         var scratch = BufferPool<T>.Rent(og * columns);
@@ -46,7 +44,7 @@ public static unsafe class Conv2dGemm
             fixed (T* pinned = scratch)
             {
                 nint address = (nint)pinned;
-                ForEachGroup(x, g, (grp, packs) =>
+                Conv2dGroups.ForEach(x, g, (grp, packs) =>
                 {
                     T* result = (T*)address;
                     var packA = new DenseA<T>(w + (long)grp * og * g.K, g.K, false);
@@ -57,37 +55,6 @@ public static unsafe class Conv2dGemm
             }
         }
         finally { BufferPool<T>.Return(scratch); }
-    }
-
-    // The im2col packers of one group: by table from a padded copy (see Note: im2col by table), or in runs straight
-    // from the images for a pointwise conv (each plane one run) and for a batch too large for int offsets.
-    readonly record struct GroupPacks<T>(TablePacks<T>? Table, Im2ColB<T> RunsB, Im2ColA<T> RunsA) where T : unmanaged;
-    readonly record struct TablePacks<T>(Im2ColTableB<T> B, Im2ColTableA<T> A) where T : unmanaged;
-
-    static void ForEachGroup<T>(T* x, in Conv2dGeometry g, Action<int, GroupPacks<T>> body) where T : unmanaged
-    {
-        var pg = Packing(g);
-        var runs = new TapTable(pg);
-        long paddedLength = IsPointwise(g) ? -1 : Im2ColTable.PaddedLength(g);
-        var (tapOffsets, columnOffsets) = paddedLength >= 0 ? Im2ColTable.Offsets(g) : ([], []);
-        var padded = paddedLength >= 0 ? BufferPool<T>.Rent((int)paddedLength) : [];
-        try
-        {
-            fixed (int* plane = runs.Plane, row = runs.Row, col = runs.Col, taps = tapOffsets, cols = columnOffsets)
-            fixed (T* copy = padded)
-                for (int grp = 0; grp < g.Groups; grp++)
-                {
-                    T* images = x + (long)grp * g.CPerGroup * g.H * g.W;
-                    TablePacks<T>? table = null;
-                    if (paddedLength >= 0)
-                    {
-                        Im2ColTable.Pad(x, copy, grp, g);
-                        table = new TablePacks<T>(new Im2ColTableB<T>(copy, taps, cols), new Im2ColTableA<T>(copy, taps, cols));
-                    }
-                    body(grp, new GroupPacks<T>(table, new Im2ColB<T>(images, plane, row, col, pg), new Im2ColA<T>(images, plane, row, col, pg)));
-                }
-        }
-        finally { if (padded.Length > 0) BufferPool<T>.Return(padded); }
     }
 
     // y[n, grp·og + o, :] (+)= result[o, n·P .. n·P + P] (+ bias[grp·og + o] when not accumulating); images split over the pool.
@@ -111,40 +78,54 @@ public static unsafe class Conv2dGemm
     }
 
     /// <summary>
-    /// gradW += Σ_n gradY_n·im2col(x_n)ᵀ, computed transposed, gradWᵀ [K, O/groups] = im2col(x)·gradYᵀ with every
-    /// image's pixels as the inner dimension, so that im2col is the packed left operand (cheap runs) and only the
-    /// small gradY is read across; then transposed and added into gradW (see Note: conv GEMM across images).
+    /// gradW += Σ_n gradY_n·im2col(x_n)ᵀ, computed transposed, gradWᵀ [K, O/groups] = im2col(x)·gradYᵀ with the
+    /// images' pixels as the inner dimension, so that im2col is the packed left operand (rows of taps, packed as in
+    /// the forward) and only the small gradY is read across (see Note: conv GEMM across images). Each thread takes a
+    /// fixed range of images into its own gradWᵀ, so neither operand is packed twice (a split of the GEMM's rows
+    /// would pack all of gradY on both threads: as much as the GEMM's work for a 1x1 conv); the partial sums are
+    /// transposed and added into gradW in range order, so results do not depend on timing.
     /// </summary>
     public static void BackwardWeight<T>(T* x, T* gradY, T* gradW, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int pixels = g.OutH * g.OutW, og = g.OPerGroup, depth = g.N * pixels;
-        bool parallel = (long)og * depth * g.K >= Gemm.ParallelThreshold;
-        var transposed = BufferPool<T>.Rent(g.K * og);
+        int pixels = g.OutH * g.OutW, og = g.OPerGroup, blockSize = g.K * og;
+        bool large = (long)og * g.N * pixels * g.K >= Gemm.ParallelThreshold;
+        int parts = large && g.N >= WorkerPool.Shared.Threads ? WorkerPool.Shared.Threads : 1;
+        var partials = BufferPool<T>.Rent(parts * blockSize);
         try
         {
-            fixed (T* pinned = transposed)
+            fixed (T* pinned = partials)
             {
                 nint address = (nint)pinned;
-                ForEachGroup(x, g, (grp, packs) =>
+                Conv2dGroups.ForEach(x, g, (grp, packs) =>
                 {
-                    T* target = (T*)address;
-                    var packB = new ImagesTransposedB<T>(gradY + (long)grp * og * pixels, pixels, (long)g.O * pixels);
-                    if (packs.Table is { } table) Gemm.Run(table.A, packB, target, og, g.K, og, depth, false, parallel);
-                    else Gemm.Run(packs.RunsA, packB, target, og, g.K, og, depth, false, parallel);
+                    WorkerPool.Shared.Run(parts, part =>
+                    {
+                        int n0 = (int)((long)g.N * part / parts), n1 = (int)((long)g.N * (part + 1) / parts);
+                        T* target = (T*)address + (long)part * blockSize;
+                        var packB = new ImagesTransposedB<T>(gradY + ((long)n0 * g.O + grp * og) * pixels, pixels, (long)g.O * pixels);
+                        int depth = (n1 - n0) * pixels;
+                        bool parallel = parts == 1 && large;
+                        if (packs.Table is { } table) Gemm.Run(table.A.FromImage(n0, pixels), packB, target, og, g.K, og, depth, false, parallel);
+                        else Gemm.Run(packs.RunsA.FromImage(n0), packB, target, og, g.K, og, depth, false, parallel);
+                    });
                     T* block = gradW + (long)grp * og * g.K;
-                    for (int o = 0; o < og; o++)
-                        for (int k = 0; k < g.K; k++)
-                            block[(long)o * g.K + k] += target[(long)k * og + o];
+                    for (int part = 0; part < parts; part++)
+                    {
+                        T* partial = (T*)address + (long)part * blockSize;
+                        for (int o = 0; o < og; o++)
+                            for (int k = 0; k < g.K; k++)
+                                block[(long)o * g.K + k] += partial[(long)k * og + o];
+                    }
                 });
             }
         }
-        finally { BufferPool<T>.Return(transposed); }
+        finally { BufferPool<T>.Return(partials); }
     }
 
     /// <summary>
     /// gradX += dL/dx. At stride 1 (with padding at most the dilated kernel's reach) this is itself a convolution:
     /// gradY correlated with the flipped, transposed kernel and padded by dilation·(k-1) - pad, so it takes the
-    /// forward path (run-packed im2col + GEMM). Otherwise gradX += col2im(W_gᵀ·gradY_g) per image and group.
+    /// forward path (one GEMM over the batch). Otherwise gradX += col2im(W_gᵀ·gradY_g) per image and group.
     /// </summary>
     public static void BackwardInput<T>(T* gradY, T* w, T* gradX, Conv2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -98,6 +98,9 @@ public readonly unsafe struct Im2ColB<T>(T* images, int* plane, int* row, int* c
 /// </summary>
 public readonly unsafe struct Im2ColA<T>(T* images, int* plane, int* row, int* col, Conv2dGeometry g) : IPackA<T> where T : unmanaged
 {
+    /// <summary>The same matrix without the columns of the first <paramref name="image"/> images.</summary>
+    public Im2ColA<T> FromImage(int image) => new(images + (long)image * g.C * g.H * g.W, plane, row, col, g);
+
     /// <inheritdoc/>
     public void Pack(int i0, int mc, int p0, int kc, T* dst)
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace MiniNet.Kernels;
 
@@ -49,6 +50,22 @@ public static unsafe class Im2ColTable
         });
     }
 
+    /// <summary>
+    /// TapOffset [K] and ColumnOffset [N·P] of a pointwise conv (1x1, stride 1, no padding), read from the input itself
+    /// (no copy): tap c at c·H·W, column j = n·P + p at n·C·H·W + p.
+    /// </summary>
+    public static (int[] Taps, int[] Columns) PointwiseOffsets(in Conv2dGeometry g)
+    {
+        int plane = g.H * g.W;
+        var taps = new int[g.K];
+        for (int c = 0; c < taps.Length; c++) taps[c] = c * plane;
+        var columns = new int[g.N * plane];
+        for (int n = 0, j = 0; n < g.N; n++)
+            for (int p = 0; p < plane; p++, j++)
+                columns[j] = n * g.C * plane + p;
+        return (taps, columns);
+    }
+
     /// <summary>TapOffset [K] and ColumnOffset [N·P] for the padded layout (see the class summary).</summary>
     public static (int[] Taps, int[] Columns) Offsets(in Conv2dGeometry g)
     {
@@ -79,6 +96,18 @@ public readonly unsafe struct Im2ColTableB<T>(T* padded, int* tapOffset, int* co
             int cols = Math.Min(nr, nc - jr);
             int* at = columnOffset + j0 + jr;
             T* panel = dst + jr * kc;
+            if (cols == nr && at[nr - 1] - at[0] == nr - 1)
+            {
+                // The panel's columns are one contiguous run (a pointwise conv within one image): two vectors per row.
+                int w = Vector256<T>.Count;
+                for (int p = 0; p < kc; p++)
+                {
+                    T* source = padded + tapOffset[p0 + p] + at[0];
+                    Vector256.Load(source).Store(panel + p * nr);
+                    Vector256.Load(source + w).Store(panel + p * nr + w);
+                }
+                continue;
+            }
             for (int p = 0; p < kc; p++)
             {
                 T* source = padded + tapOffset[p0 + p];
@@ -94,6 +123,9 @@ public readonly unsafe struct Im2ColTableB<T>(T* padded, int* tapOffset, int* co
 /// <summary>Packs A = im2col [K, N·P] as the left operand (weight gradient) from the padded copy by table.</summary>
 public readonly unsafe struct Im2ColTableA<T>(T* padded, int* tapOffset, int* columnOffset) : IPackA<T> where T : unmanaged
 {
+    /// <summary>The same matrix without the columns of the first <paramref name="image"/> images (P columns each).</summary>
+    public Im2ColTableA<T> FromImage(int image, int pixels) => new(padded, tapOffset, columnOffset + (long)image * pixels);
+
     /// <inheritdoc/>
     public void Pack(int i0, int mc, int p0, int kc, T* dst)
     {
@@ -113,5 +145,45 @@ public readonly unsafe struct Im2ColTableA<T>(T* padded, int* tapOffset, int* co
                 for (; r < mr; r++) to[r] = default;
             }
         }
+    }
+}
+
+/// <summary>The im2col packers of each group of one convolution, for <see cref="Conv2dGemm"/>.</summary>
+internal static unsafe class Conv2dGroups
+{
+    // A pointwise conv seen as a 1 x (H·W) image: the same taps and output, but each plane is one packing run.
+    static Conv2dGeometry Packing(in Conv2dGeometry g) => Conv2dGemm.IsPointwise(g) ? g with { H = 1, W = g.H * g.W } : g;
+
+    // The im2col packers of one group: by table (see Note: im2col by table), from a padded copy or, for a pointwise
+    // conv, from the input itself; in runs straight from the images for a batch too large for int offsets.
+    public readonly record struct GroupPacks<T>(TablePacks<T>? Table, Im2ColB<T> RunsB, Im2ColA<T> RunsA) where T : unmanaged;
+    public readonly record struct TablePacks<T>(Im2ColTableB<T> B, Im2ColTableA<T> A) where T : unmanaged;
+
+    public static void ForEach<T>(T* x, in Conv2dGeometry g, Action<int, GroupPacks<T>> body) where T : unmanaged
+    {
+        var pg = Packing(g);
+        var runs = new TapTable(pg);
+        bool pointwise = Conv2dGemm.IsPointwise(g);
+        long paddedLength = pointwise ? 0 : Im2ColTable.PaddedLength(g);
+        var (tapOffsets, columnOffsets) = pointwise ? Im2ColTable.PointwiseOffsets(g) : paddedLength >= 0 ? Im2ColTable.Offsets(g) : ([], []);
+        var padded = paddedLength > 0 ? BufferPool<T>.Rent((int)paddedLength) : [];
+        try
+        {
+            fixed (int* plane = runs.Plane, row = runs.Row, col = runs.Col, taps = tapOffsets, cols = columnOffsets)
+            fixed (T* copy = padded)
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    T* images = x + (long)grp * g.CPerGroup * g.H * g.W;
+                    TablePacks<T>? table = null;
+                    if (pointwise || paddedLength >= 0)
+                    {
+                        T* source = pointwise ? images : copy;
+                        if (!pointwise) Im2ColTable.Pad(x, copy, grp, g);
+                        table = new TablePacks<T>(new Im2ColTableB<T>(source, taps, cols), new Im2ColTableA<T>(source, taps, cols));
+                    }
+                    body(grp, new GroupPacks<T>(table, new Im2ColB<T>(images, plane, row, col, pg), new Im2ColA<T>(images, plane, row, col, pg)));
+                }
+        }
+        finally { if (padded.Length > 0) BufferPool<T>.Return(padded); }
     }
 }
