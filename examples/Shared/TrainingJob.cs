@@ -40,7 +40,7 @@ static class TrainingJob
         var epochs = new Option<int?>("--epochs") { Description = $"epochs (default {recipe.SubsetEpochs} on the subset, {recipe.FullEpochs} with --data)" };
         var batchSize = new Option<int>("--batch-size") { Description = "images per batch", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "peak (or initial) learning rate", DefaultValueFactory = _ => recipe.LearningRate };
-        var augment = new Option<bool>("--augment") { Description = "random crop (zero padding 2) and horizontal flip" };
+        var augment = new Option<bool?>("--augment") { Description = "random crop (zero padding 2) and horizontal flip (default: off, as in the measured recipes)" };
         var seed = new Option<ulong>("--seed") { Description = "seed of initialization, dropout, shuffling and augmentation", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--output") { Description = "folder for checkpoint.safetensors, model.onnx, curves.png and history.csv", DefaultValueFactory = _ => Path.Combine("runs", recipe.Name) };
         var resume = new Option<bool>("--resume") { Description = "continue from the output folder's checkpoint" };
@@ -51,11 +51,12 @@ static class TrainingJob
         return root.Parse(args).Invoke();
     }
 
-    static int Train(Recipe recipe, string? dataDirectory, int? epochs, int batchSize, double lr, bool augment, ulong seed, string output, bool resume, bool? interactive)
+    static int Train(Recipe recipe, string? dataDirectory, int? epochs, int batchSize, double lr, bool? augmentOption, ulong seed, string output, bool resume, bool? interactive)
     {
         var trainSet = FashionMnist.Load(dataDirectory, train: true);
         var testSet = FashionMnist.Load(dataDirectory, train: false);
         int epochCount = epochs ?? (dataDirectory is null ? recipe.SubsetEpochs : recipe.FullEpochs);
+        bool augment = augmentOption ?? false;
         Console.WriteLine($"{recipe.Name}: {trainSet.Count} training and {testSet.Count} test images from {dataDirectory ?? "the embedded subset"}, " +
             $"{epochCount} epochs, batch {batchSize}, lr {lr.ToString(CultureInfo.InvariantCulture)}, augment {augment}, seed {seed}, {Kernels.WorkerPool.Shared.Threads} threads");
 
