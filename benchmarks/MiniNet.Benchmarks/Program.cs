@@ -21,7 +21,7 @@ root.SetAction(parse =>
         if (!suites.ContainsKey(name)) { Console.Error.WriteLine($"unknown suite '{name}'; known: {string.Join(", ", suites.Keys)}"); return 2; }
     // Both frameworks get the same cores: libtorch's intra-op threads = our pool's threads.
     torch.set_num_threads(MiniNet.Kernels.WorkerPool.Shared.Threads);
-    Console.WriteLine($"# cores={Environment.ProcessorCount} mininet_threads={MiniNet.Kernels.WorkerPool.Shared.Threads} torch_threads={torch.get_num_threads()} avx2={System.Runtime.Intrinsics.X86.Avx2.IsSupported} fma={System.Runtime.Intrinsics.X86.Fma.IsSupported}");
+    Console.WriteLine($"# cores={Environment.ProcessorCount} mininet_threads={MiniNet.Kernels.WorkerPool.Shared.Threads} torch_threads={torch.get_num_threads()} avx2={System.Runtime.Intrinsics.X86.Avx2.IsSupported} fma={System.Runtime.Intrinsics.X86.Fma.IsSupported} simd_widths={string.Join(",", MiniNet.Kernels.SimdPath.Supported)}");
     foreach (var name in chosen) suites[name]();
     return 0;
 });

@@ -485,7 +485,9 @@ public class KernelTests
     [InlineData(3, 4, 0)]      // k = 0: C = 0, or C unchanged when accumulating
     [InlineData(0, 4, 3)]
     [InlineData(4, 0, 3)]
-    public void Gemm_matches_reference_for_every_transpose_accumulate_and_offset(int m, int n, int k)
+    public void Gemm_matches_reference_for_every_transpose_accumulate_and_offset(int m, int n, int k) => CheckGemmShapes(m, n, k);
+
+    internal static void CheckGemmShapes(int m, int n, int k)
     {
         foreach (bool transA in new[] { false, true })
             foreach (bool transB in new[] { false, true })
@@ -497,7 +499,7 @@ public class KernelTests
                 }
     }
 
-    static void CheckGemm<T>(int m, int n, int k, bool transA, bool transB, bool accumulate, (int A, int B, int C) offsets, double eps)
+    internal static void CheckGemm<T>(int m, int n, int k, bool transA, bool transB, bool accumulate, (int A, int B, int C) offsets, double eps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string what = $"gemm {typeof(T).Name} m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate} offsets={offsets}";

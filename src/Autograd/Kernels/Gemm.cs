@@ -11,11 +11,14 @@ public unsafe interface IPackA<T> where T : unmanaged
     void Pack(int i0, int mc, int p0, int kc, T* dst);
 }
 
-/// <summary>Packs a block of the right operand B (k x n) into column panels of <see cref="Gemm.NR"/> columns, p-major.</summary>
+/// <summary>Packs a block of the right operand B (k x n) into column panels of nr columns, p-major.</summary>
 public unsafe interface IPackB<T> where T : unmanaged
 {
-    /// <summary>Writes rows [p0, p0+kc) x cols [j0, j0+nc) of B as panels: element (p, j) at panel (j-j0)/NR, offset p·NR + j%NR; missing columns are zeros.</summary>
-    void Pack(int p0, int kc, int j0, int nc, T* dst);
+    /// <summary>
+    /// Writes rows [p0, p0+kc) x cols [j0, j0+nc) of B as panels of <paramref name="nr"/> columns (two registers of
+    /// the GEMM's SIMD width): element (p, j) at panel (j-j0)/nr, offset p·nr + j%nr; missing columns are zeros.
+    /// </summary>
+    void Pack(int p0, int kc, int j0, int nc, int nr, T* dst);
 }
 
 /// <summary>
@@ -26,7 +29,8 @@ public unsafe interface IPackB<T> where T : unmanaged
 /// Note: GEMM blocking. The fast path is the BLIS loop nest: for each NC-wide column block and KC-deep slice, B is
 /// packed once into NR-wide panels (stays in L3/L2), then for each MC-tall row block A is packed into MR-tall panels
 /// (stays in L2), and a 6 x 2-vector micro-kernel keeps 12 accumulators in registers, doing 12 FMAs per 2 loads of
-/// B and 6 broadcasts of A. Packing makes every load in the micro-kernel contiguous; the packers are pluggable
+/// B and 6 broadcasts of A. The micro-kernel and the B packers are generic over the register width (see Note: SIMD
+/// path in SimdWidth.cs): 6 x 16 floats on AVX2, 6 x 32 on AVX-512; MR is the same for both, so A packs alike. Packing makes every load in the micro-kernel contiguous; the packers are pluggable
 /// structs, so conv2d packs im2col columns straight from the image without materializing them. Pointers, not spans,
 /// in the micro-kernel: bounds checks there cost 2-4x.
 /// </remarks>
@@ -35,8 +39,8 @@ public static unsafe class Gemm
     /// <summary>Rows of the register tile.</summary>
     public const int MR = 6;
 
-    /// <summary>Columns of the register tile: two vectors.</summary>
-    public static int NR<T>() where T : unmanaged => 2 * Vector256<T>.Count;
+    /// <summary>Columns of the register tile at <paramref name="width"/>: two registers.</summary>
+    public static int NR<T>(SimdWidth width) where T : unmanaged => 2 * (width == SimdWidth.Vector512 ? Vector512<T>.Count : Vector256<T>.Count);
 
     const int KC = 256, MC = 72, NC = 2048;
 
@@ -86,25 +90,33 @@ public static unsafe class Gemm
             if (!accumulate) for (int i = 0; i < m; i++) new Span<T>(c + (long)i * ldc, n).Clear();
             return;
         }
+        // The width is read once per product: every panel of this product is packed and multiplied at it.
+        if (SimdPath.Current == SimdWidth.Vector512) Split<T, TA, TB, V512<T>>(packA, packB, c, ldc, m, n, k, accumulate, parallel);
+        else Split<T, TA, TB, V256<T>>(packA, packB, c, ldc, m, n, k, accumulate, parallel);
+    }
+
+    static void Split<T, TA, TB, TV>(TA packA, TB packB, T* c, int ldc, int m, int n, int k, bool accumulate, bool parallel)
+        where T : unmanaged, IFloatingPointIeee754<T> where TA : struct, IPackA<T> where TB : struct, IPackB<T> where TV : struct, IVector<TV, T>
+    {
         int threads = parallel ? WorkerPool.Shared.Threads : 1;
-        int nr = NR<T>();
+        int nr = 2 * TV.Count;
         bool splitRows = (m + MR - 1) / MR >= (n + nr - 1) / nr;
         int units = splitRows ? (m + MR - 1) / MR : (n + nr - 1) / nr;
         int parts = Math.Min(threads, units);
-        if (parts <= 1) { Blocked(packA, packB, c, ldc, 0, m, 0, n, k, accumulate); return; }
+        if (parts <= 1) { Blocked<T, TA, TB, TV>(packA, packB, c, ldc, 0, m, 0, n, k, accumulate); return; }
         nint cAddress = (nint)c;
         WorkerPool.Shared.Run(parts, p =>
         {
             int u0 = (int)((long)units * p / parts), u1 = (int)((long)units * (p + 1) / parts);
-            if (splitRows) Blocked(packA, packB, (T*)cAddress, ldc, u0 * MR, Math.Min(m, u1 * MR), 0, n, k, accumulate);
-            else Blocked(packA, packB, (T*)cAddress, ldc, 0, m, u0 * nr, Math.Min(n, u1 * nr), k, accumulate);
+            if (splitRows) Blocked<T, TA, TB, TV>(packA, packB, (T*)cAddress, ldc, u0 * MR, Math.Min(m, u1 * MR), 0, n, k, accumulate);
+            else Blocked<T, TA, TB, TV>(packA, packB, (T*)cAddress, ldc, 0, m, u0 * nr, Math.Min(n, u1 * nr), k, accumulate);
         });
     }
 
-    static void Blocked<T, TA, TB>(TA packA, TB packB, T* c, int ldc, int rowStart, int rowEnd, int colStart, int colEnd, int k, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T> where TA : struct, IPackA<T> where TB : struct, IPackB<T>
+    static void Blocked<T, TA, TB, TV>(TA packA, TB packB, T* c, int ldc, int rowStart, int rowEnd, int colStart, int colEnd, int k, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TA : struct, IPackA<T> where TB : struct, IPackB<T> where TV : struct, IVector<TV, T>
     {
-        int nr = NR<T>();
+        int nr = 2 * TV.Count;
         int ncMax = Math.Min(NC, RoundUp(colEnd - colStart, nr));
         var bufferA = BufferPool<T>.Rent(RoundUp(Math.Min(MC, rowEnd - rowStart), MR) * KC);
         var bufferB = BufferPool<T>.Rent(ncMax * KC);
@@ -118,7 +130,7 @@ public static unsafe class Gemm
                     for (int pc = 0; pc < k; pc += KC)
                     {
                         int kc = Math.Min(KC, k - pc);
-                        packB.Pack(pc, kc, jc, nc, bp);
+                        packB.Pack(pc, kc, jc, nc, nr, bp);
                         bool add = accumulate || pc > 0;
                         for (int ic = rowStart; ic < rowEnd; ic += MC)
                         {
@@ -126,7 +138,7 @@ public static unsafe class Gemm
                             packA.Pack(ic, mc, pc, kc, ap);
                             for (int jr = 0; jr < nc; jr += nr)
                                 for (int ir = 0; ir < mc; ir += MR)
-                                    MicroKernel(kc, ap + ir * kc, bp + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc,
+                                    MicroKernel<T, TV>(kc, ap + ir * kc, bp + jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc,
                                         Math.Min(MR, mc - ir), Math.Min(nr, nc - jr), add);
                         }
                     }
@@ -142,23 +154,24 @@ public static unsafe class Gemm
 
     static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    // 6 rows x 2 vectors of C in 12 registers; a and b point at packed panels (see Note: GEMM blocking).
+    // 6 rows x 2 registers of C in 12 registers; a and b point at packed panels (see Note: GEMM blocking).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void MicroKernel<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    static void MicroKernel<T, TV>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct, IVector<TV, T>
     {
-        int w = Vector256<T>.Count;
-        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
-                     c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        int w = TV.Count;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+           c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + w);
-            var ai = Vector256.Create(a[0]); c00 = Simd.MultiplyAdd(ai, b0, c00); c01 = Simd.MultiplyAdd(ai, b1, c01);
-            ai = Vector256.Create(a[1]); c10 = Simd.MultiplyAdd(ai, b0, c10); c11 = Simd.MultiplyAdd(ai, b1, c11);
-            ai = Vector256.Create(a[2]); c20 = Simd.MultiplyAdd(ai, b0, c20); c21 = Simd.MultiplyAdd(ai, b1, c21);
-            ai = Vector256.Create(a[3]); c30 = Simd.MultiplyAdd(ai, b0, c30); c31 = Simd.MultiplyAdd(ai, b1, c31);
-            ai = Vector256.Create(a[4]); c40 = Simd.MultiplyAdd(ai, b0, c40); c41 = Simd.MultiplyAdd(ai, b1, c41);
-            ai = Vector256.Create(a[5]); c50 = Simd.MultiplyAdd(ai, b0, c50); c51 = Simd.MultiplyAdd(ai, b1, c51);
+            var b0 = TV.Load(b);
+            var b1 = TV.Load(b + w);
+            var ai = TV.Broadcast(a[0]); c00 = TV.MultiplyAdd(ai, b0, c00); c01 = TV.MultiplyAdd(ai, b1, c01);
+            ai = TV.Broadcast(a[1]); c10 = TV.MultiplyAdd(ai, b0, c10); c11 = TV.MultiplyAdd(ai, b1, c11);
+            ai = TV.Broadcast(a[2]); c20 = TV.MultiplyAdd(ai, b0, c20); c21 = TV.MultiplyAdd(ai, b1, c21);
+            ai = TV.Broadcast(a[3]); c30 = TV.MultiplyAdd(ai, b0, c30); c31 = TV.MultiplyAdd(ai, b1, c31);
+            ai = TV.Broadcast(a[4]); c40 = TV.MultiplyAdd(ai, b0, c40); c41 = TV.MultiplyAdd(ai, b1, c41);
+            ai = TV.Broadcast(a[5]); c50 = TV.MultiplyAdd(ai, b0, c50); c51 = TV.MultiplyAdd(ai, b1, c51);
             a += MR;
             b += 2 * w;
         }
@@ -169,8 +182,8 @@ public static unsafe class Gemm
             StoreRow(c + 4 * ldc, c40, c41, accumulate); StoreRow(c + 5 * ldc, c50, c51, accumulate);
             return;
         }
-        // Edge tile: spill to a local tile, then copy the valid part.
-        T* tile = stackalloc T[MR * 2 * w];
+        // Edge tile: spill to a local tile (sized for the widest register), then copy the valid part.
+        T* tile = stackalloc T[MR * 2 * Vector512<T>.Count];
         c00.Store(tile); c01.Store(tile + w); c10.Store(tile + 2 * w); c11.Store(tile + 3 * w);
         c20.Store(tile + 4 * w); c21.Store(tile + 5 * w); c30.Store(tile + 6 * w); c31.Store(tile + 7 * w);
         c40.Store(tile + 8 * w); c41.Store(tile + 9 * w); c50.Store(tile + 10 * w); c51.Store(tile + 11 * w);
@@ -180,10 +193,10 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void StoreRow<T>(T* c, Vector256<T> v0, Vector256<T> v1, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    static void StoreRow<T, TV>(T* c, TV v0, TV v1, bool accumulate) where T : unmanaged where TV : struct, IVector<TV, T>
     {
-        int w = Vector256<T>.Count;
-        if (accumulate) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + w); }
+        int w = TV.Count;
+        if (accumulate) { v0 = TV.Add(v0, TV.Load(c)); v1 = TV.Add(v1, TV.Load(c + w)); }
         v0.Store(c);
         v1.Store(c + w);
     }
@@ -223,9 +236,8 @@ public readonly unsafe struct DenseA<T>(T* a, int ld, bool transposed) : IPackA<
 public readonly unsafe struct DenseB<T>(T* b, int ld, bool transposed) : IPackB<T> where T : unmanaged
 {
     /// <inheritdoc/>
-    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    public void Pack(int p0, int kc, int j0, int nc, int nr, T* dst)
     {
-        int nr = Gemm.NR<T>();
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
@@ -234,15 +246,9 @@ public readonly unsafe struct DenseB<T>(T* b, int ld, bool transposed) : IPackB<
             {
                 if (cols == nr)
                 {
-                    // A whole panel row is two vectors: copy them directly (most of the packing work).
-                    int w = Vector256<T>.Count;
+                    // A whole panel row is contiguous in B: copy it in 256-bit pieces (most of the packing work).
                     for (int p = 0; p < kc; p++)
-                    {
-                        T* from = b + (long)(p0 + p) * ld + j0 + jr;
-                        T* to = panel + p * nr;
-                        Vector256.Load(from).Store(to);
-                        Vector256.Load(from + w).Store(to + w);
-                    }
+                        PanelCopy.Row(b + (long)(p0 + p) * ld + j0 + jr, panel + p * nr, nr);
                     continue;
                 }
                 for (int p = 0; p < kc; p++)
@@ -260,5 +266,16 @@ public readonly unsafe struct DenseB<T>(T* b, int ld, bool transposed) : IPackB<
                 for (int p = 0; p < kc; p++) panel[p * nr + j] = j < cols ? from[p] : default;
             }
         }
+    }
+}
+
+/// <summary>Copies of one whole panel row for the B packers.</summary>
+public static unsafe class PanelCopy
+{
+    /// <summary>to[0..nr) = from[0..nr), nr a multiple of a 256-bit register's lanes (a panel row is two registers of the GEMM's width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Row<T>(T* from, T* to, int nr) where T : unmanaged
+    {
+        for (int i = 0; i < nr; i += Vector256<T>.Count) Vector256.Load(from + i).Store(to + i);
     }
 }

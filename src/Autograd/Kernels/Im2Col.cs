@@ -48,9 +48,9 @@ public readonly struct TapTable
 public readonly unsafe struct Im2ColB<T>(T* images, int* plane, int* row, int* col, Conv2dGeometry g) : IPackB<T> where T : unmanaged
 {
     /// <inheritdoc/>
-    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    public void Pack(int p0, int kc, int j0, int nc, int nr, T* dst)
     {
-        int nr = Gemm.NR<T>(), outH = g.OutH, outW = g.OutW, outHW = outH * outW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
+        int outH = g.OutH, outW = g.OutW, outHW = outH * outW, h = g.H, w = g.W, sh = g.StrideH, sw = g.StrideW;
         long imageStride = (long)g.C * g.H * g.W;
         for (int jr = 0; jr < nc; jr += nr)
         {
@@ -153,9 +153,8 @@ public readonly unsafe struct Im2ColA<T>(T* images, int* plane, int* row, int* c
 public readonly unsafe struct ImagesTransposedB<T>(T* gradY, int outHW, long imageStride) : IPackB<T> where T : unmanaged
 {
     /// <inheritdoc/>
-    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    public void Pack(int p0, int kc, int j0, int nc, int nr, T* dst)
     {
-        int nr = Gemm.NR<T>();
         int firstImage = p0 / outHW, firstPixel = p0 - firstImage * outHW;
         for (int jr = 0; jr < nc; jr += nr)
         {

@@ -88,9 +88,8 @@ public static unsafe class Im2ColTable
 public readonly unsafe struct Im2ColTableB<T>(T* padded, int* tapOffset, int* columnOffset) : IPackB<T> where T : unmanaged
 {
     /// <inheritdoc/>
-    public void Pack(int p0, int kc, int j0, int nc, T* dst)
+    public void Pack(int p0, int kc, int j0, int nc, int nr, T* dst)
     {
-        int nr = Gemm.NR<T>();
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
@@ -98,14 +97,8 @@ public readonly unsafe struct Im2ColTableB<T>(T* padded, int* tapOffset, int* co
             T* panel = dst + jr * kc;
             if (cols == nr && at[nr - 1] - at[0] == nr - 1)
             {
-                // The panel's columns are one contiguous run (a pointwise conv within one image): two vectors per row.
-                int w = Vector256<T>.Count;
-                for (int p = 0; p < kc; p++)
-                {
-                    T* source = padded + tapOffset[p0 + p] + at[0];
-                    Vector256.Load(source).Store(panel + p * nr);
-                    Vector256.Load(source + w).Store(panel + p * nr + w);
-                }
+                // The panel's columns are one contiguous run (a pointwise conv within one image): whole rows copy.
+                for (int p = 0; p < kc; p++) PanelCopy.Row(padded + tapOffset[p0 + p] + at[0], panel + p * nr, nr);
                 continue;
             }
             for (int p = 0; p < kc; p++)
