@@ -2,16 +2,8 @@ using MiniNet.Kernels;
 
 namespace MiniNet.Autograd.Tests;
 
-/// <summary>Runs alone: forcing a SIMD width is process-wide (see Note: SIMD path in SimdWidth.cs).</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class SerialSimdWidthCollection
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "MiniNet serial (forced SIMD width)";
-}
-
 /// <summary>Every SIMD width this machine has, forced in turn, held to the reference loops and to each other.</summary>
-[Collection(SerialSimdWidthCollection.Name)]
+[Collection(SerialCollection.Name)]
 public class SimdWidthTests
 {
     /// <summary>The widths this machine supports.</summary>

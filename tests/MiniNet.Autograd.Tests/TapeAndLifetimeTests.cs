@@ -3,19 +3,8 @@ using MiniNet.Kernels;
 
 namespace MiniNet.Autograd.Tests;
 
-/// <summary>
-/// Runs alone: <see cref="BufferPool{T}"/>'s counters are process-wide, so a test that reads them must not share
-/// the process with tests renting buffers on other threads.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class SerialBufferPoolCollection
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "MiniNet serial (BufferPool counters)";
-}
-
 /// <summary>The tape, backward, NoGrad, anomaly mode, tensor lifetime and pooling, in-place rules, Generator, printing, errors and GradCheck.</summary>
-[Collection(SerialBufferPoolCollection.Name)]
+[Collection(SerialCollection.Name)]
 public class TapeAndLifetimeTests
 {
     static Tensor Param(float[] data, params int[] shape)

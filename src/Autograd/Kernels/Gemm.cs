@@ -30,9 +30,10 @@ public unsafe interface IPackB<T> where T : unmanaged
 /// packed once into NR-wide panels (stays in L3/L2), then for each MC-tall row block A is packed into MR-tall panels
 /// (stays in L2), and a 6 x 2-vector micro-kernel keeps 12 accumulators in registers, doing 12 FMAs per 2 loads of
 /// B and 6 broadcasts of A. The micro-kernel and the B packers are generic over the register width (see Note: SIMD
-/// path in SimdWidth.cs): 6 x 16 floats on AVX2, 6 x 32 on AVX-512; MR is the same for both, so A packs alike. Packing makes every load in the micro-kernel contiguous; the packers are pluggable
-/// structs, so conv2d packs im2col columns straight from the image without materializing them. Pointers, not spans,
-/// in the micro-kernel: bounds checks there cost 2-4x.
+/// path in SimdWidth.cs): 6 x 16 floats on AVX2, 6 x 32 on AVX-512; MR is the same for both, so A packs alike.
+/// Packing makes every load in the micro-kernel contiguous; the packers are pluggable structs, so conv2d packs
+/// im2col columns straight from the image without materializing them. Pointers, not spans, in the micro-kernel:
+/// bounds checks there cost 2-4x.
 /// </remarks>
 public static unsafe class Gemm
 {
