@@ -81,17 +81,22 @@ static class StepSuite
     /// <summary>
     /// Suite "step-profile": the same MiniNet step, warmed up, then <see cref="ProfiledSteps"/> steps under
     /// <see cref="Profiler"/>; prints milliseconds per step by category (forward per op, backward per op, the conv
-    /// gradients, AccumulateGrad, pool, zero-fill, optimizer) and the unprofiled median beside it.
+    /// gradients, AccumulateGrad, pool, zero-fill, optimizer) and the unprofiled median beside it, then the managed bytes
+    /// allocated per step in steady state, on every thread (the worker pool's too), unprofiled.
     /// </summary>
     public static void Profile()
     {
         const int ProfiledSteps = 20;
         using var step = new MiniStep();
         double miniMs = Harness.MedianMs(step.Run);
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < ProfiledSteps; i++) step.Run();
+        long allocatedPerStep = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / ProfiledSteps;
         Profiler.Start();
         for (int i = 0; i < ProfiledSteps; i++) step.Run();
         var report = Profiler.Stop();
-        Console.WriteLine($"step-profile batch={Batch} steps={ProfiledSteps} unprofiled_ms={Harness.Ms(miniMs)} profiled_ms={Harness.Ms(report.WallMs / ProfiledSteps)}");
+        Console.WriteLine($"step-profile batch={Batch} steps={ProfiledSteps} unprofiled_ms={Harness.Ms(miniMs)} profiled_ms={Harness.Ms(report.WallMs / ProfiledSteps)} " +
+            $"allocated_bytes_per_step={allocatedPerStep}");
         Console.Write(report.Format(ProfiledSteps));
     }
 }

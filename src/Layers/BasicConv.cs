@@ -22,8 +22,21 @@ public sealed class BasicConv : Module
     /// <summary>The batch normalization ("bn").</summary>
     public BatchNorm2D BatchNorm { get; }
 
+    /// <summary>While folded for inference (<see cref="BatchNormFolding.FoldBatchNorm"/>): conv and bn as one conv; not a child.</summary>
+    internal Conv2D? Folded { get; set; }
+
     /// <inheritdoc/>
-    protected override Tensor Forward(Tensor input) => BatchNorm.Call(Conv.Call(input)).Relu();
+    protected override Tensor Forward(Tensor input)
+    {
+        if (Folded is not null)
+        {
+            if (IsTraining) throw new InvalidOperationException("BasicConv: its batch norm is folded for inference (BatchNormFolding.FoldBatchNorm); dispose that handle before training");
+            return Folded.Call(input).Relu();
+        }
+        var features = Conv.Call(input);
+        // batch_norm and relu as one op (one pass over memory each way); a hook on "bn" must see bn's own output, so then the two ops run.
+        return BatchNorm.HasForwardHooks ? BatchNorm.Call(features).Relu() : BatchNorm.ForwardRelu(features);
+    }
 
     /// <summary>The convolution's output shape.</summary>
     public override int[] OutputShape(int[] inputShape) => BatchNorm.OutputShape(Conv.OutputShape(inputShape));

@@ -57,11 +57,25 @@ public sealed class BatchNorm2D : Module
     public ModuleBuffer? NumBatchesTracked { get; }
 
     /// <inheritdoc/>
-    protected override Tensor Forward(Tensor input)
+    protected override Tensor Forward(Tensor input) => Normalize(input, relu: false);
+
+    /// <summary>
+    /// This layer's forward followed by a ReLU, as one op (<see cref="Tensor.BatchNormRelu"/>); forward hooks do not
+    /// run (the layer's own output never exists). For blocks such as <see cref="BasicConv"/>.
+    /// </summary>
+    internal Tensor ForwardRelu(Tensor input)
+    {
+        ThrowIfDisposed();
+        return Normalize(input, relu: true);
+    }
+
+    Tensor Normalize(Tensor input, bool relu)
     {
         CheckInput(input.Shape);
         bool batchStatistics = IsTraining || RunningMean is null;
-        var output = Tensor.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, batchStatistics, Momentum, Eps);
+        var output = relu
+            ? Tensor.BatchNormRelu(input, RunningMean, RunningVar, Weight, Bias, batchStatistics, Momentum, Eps)
+            : Tensor.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, batchStatistics, Momentum, Eps);
         if (IsTraining && NumBatchesTracked is not null) NumBatchesTracked.Value.MutableData<long>()[0]++;
         return output;
     }

@@ -68,11 +68,16 @@ public abstract partial class Module : IDisposable
     public Tensor Call(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (_disposed) throw new ObjectDisposedException(TypeName, $"{TypeName}: the module was disposed and its parameters released");
+        ThrowIfDisposed();
         var output = Forward(input);
         if (_forwardHooks.Count == 0) return output;
         foreach (var handle in _forwardHooks.ToArray()) handle.Hook(this, input, output); // a copy: a hook may remove itself
         return output;
+    }
+
+    internal void ThrowIfDisposed()
+    {
+        if (_disposed) throw new ObjectDisposedException(TypeName, $"{TypeName}: the module was disposed and its parameters released");
     }
 
     /// <summary>

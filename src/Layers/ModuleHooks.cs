@@ -5,6 +5,9 @@ public abstract partial class Module
 {
     readonly List<ForwardHookHandle> _forwardHooks = [];
 
+    /// <summary>Whether any forward hook is registered (then a block must run this module through <see cref="Call"/>).</summary>
+    internal bool HasForwardHooks => _forwardHooks.Count > 0;
+
     /// <summary>
     /// Adds <paramref name="hook"/>(module, input, output), run after every <see cref="Call"/> of this module (not of
     /// its children: register on each one to see them all). Dispose the returned handle to remove it.

@@ -92,7 +92,7 @@ public class BatchNormTests
         CheckTorch([4096, 33], dtype, training: true, affine: true, 0.1, 1e-5, seed: 27);
     }
 
-    static void Grad(int[] shape, bool training, bool affine)
+    static void Grad(int[] shape, bool training, bool affine, bool relu = false)
     {
         using var scope = Tensor.Scope();
         var g = new Generator(8);
@@ -103,13 +103,60 @@ public class BatchNormTests
         var rm = Tensor.Normal([c], generator: g, dtype: DType.Float64);
         var rv = Tensor.Uniform([c], 0.5, 1.5, generator: g, dtype: DType.Float64);
         foreach (var t in affine ? new[] { x, weight, bias } : [x]) t.RequiresGrad = true;
-        GradCheck.Assert(v => Tensor.BatchNorm(v[0], rm, rv, affine ? v[1] : null, affine ? v[2] : null, training),
+        GradCheck.Assert(v => (relu ? (BatchNormOp)Tensor.BatchNormRelu : Tensor.BatchNorm)(v[0], rm, rv, affine ? v[1] : null, affine ? v[2] : null, training, 0.1, 1e-5),
             affine ? [x, weight, bias] : [x], names: affine ? ["input", "weight", "bias"] : ["input"]);
     }
+
+    delegate Tensor BatchNormOp(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training, double momentum, double eps);
 
     [Theory]
     [InlineData(true, true), InlineData(true, false), InlineData(false, true), InlineData(false, false)]
     public void Gradcheck_2d(bool training, bool affine) => Grad([4, 3], training, affine);
+
+    [Theory]
+    [InlineData(true, true), InlineData(false, true), InlineData(true, false)]
+    public void Fused_relu_gradcheck(bool training, bool affine)
+    {
+        Grad([4, 3], training, affine, relu: true);
+        Grad([2, 3, 3, 4], training, affine, relu: true);
+    }
+
+    /// <summary>
+    /// batch_norm_relu against batch_norm then relu, bit for bit: the fused forward clamps the same FMA result, and its
+    /// backward masks the same gradient before the same sums (Note: fused ReLU). Output, every gradient and the running
+    /// statistics, training and eval, both layouts and dtypes.
+    /// </summary>
+    [Theory]
+    [InlineData(DType.Float32, true, false), InlineData(DType.Float32, false, false), InlineData(DType.Float32, true, true),
+     InlineData(DType.Float64, true, true), InlineData(DType.Float64, false, true)]
+    public void Fused_relu_equals_batch_norm_then_relu_bitwise(DType dtype, bool training, bool spatial)
+    {
+        int[] shape = spatial ? [3, 5, 7, 9] : [64, 37];
+        var fused = RunBatchNormRelu(shape, dtype, training, fused: true);
+        var unfused = RunBatchNormRelu(shape, dtype, training, fused: false);
+        string[] names = ["output", "gradInput", "gradWeight", "gradBias", "running_mean", "running_var"];
+        for (int i = 0; i < names.Length; i++)
+            Assert.True(fused[i].SequenceEqual(unfused[i]), $"batch_norm_relu {names[i]} differs from batch_norm + relu ({dtype}, training {training}, {string.Join("x", shape)})");
+        Assert.Contains(fused[0], v => v == 0); // the clamp ran
+        Assert.Contains(fused[0], v => v > 0);
+    }
+
+    static double[][] RunBatchNormRelu(int[] shape, DType dtype, bool training, bool fused)
+    {
+        using var scope = Tensor.Scope();
+        var g = new Generator(31);
+        int c = shape[1];
+        var x = Tensor.Normal(shape, std: 2, generator: g, dtype: dtype);
+        var weight = Tensor.Normal([c], mean: 1, std: 0.5, generator: g, dtype: dtype);
+        var bias = Tensor.Normal([c], generator: g, dtype: dtype);
+        var rm = Tensor.Normal([c], generator: g, dtype: dtype);
+        var rv = Tensor.Uniform([c], 0.5, 1.5, generator: g, dtype: dtype);
+        var seed = Tensor.Normal(shape, generator: g, dtype: dtype);
+        foreach (var t in new[] { x, weight, bias }) t.RequiresGrad = true;
+        var y = fused ? Tensor.BatchNormRelu(x, rm, rv, weight, bias, training) : Tensor.BatchNorm(x, rm, rv, weight, bias, training).Relu();
+        (y * seed).Sum().Backward();
+        return [.. new[] { y, x.Grad!, weight.Grad!, bias.Grad!, rm, rv }.Select(t => t.To(DType.Float64).ToArray<double>())];
+    }
 
     [Theory]
     [InlineData(true, true), InlineData(true, false), InlineData(false, true), InlineData(false, false)]
@@ -197,15 +244,16 @@ public class BatchNormTests
         var bias = Draw(c, 0, 1);
         foreach (bool batchStats in new[] { true, false })
             foreach (bool affine in new[] { true, false })
+            foreach (bool relu in new[] { false, true })
             {
-                string what = $"batchStats {batchStats}, affine {affine}, [{n},{c},{s}] {typeof(T).Name}";
+                string what = $"batchStats {batchStats}, affine {affine}, relu {relu}, [{n},{c},{s}] {typeof(T).Name}";
                 T[] Stats() => batchStats ? new T[c] : Draw(c, 0.5, 0.4); // eval: the running statistics, variance > 0
                 var (mean, variance, invstd) = (Stats(), Stats(), new T[c]);
                 var (meanRef, varianceRef, invstdRef) = ((T[])mean.Clone(), (T[])variance.Clone(), new T[c]);
                 var (y, yRef) = (new T[n * c * s], new T[n * c * s]);
                 T[]? w = affine ? weight : null, b = affine ? bias : null;
-                Kernels.BatchNorm.Forward(x, y, n, c, s, w, b, mean, variance, invstd, batchStats, 1e-5);
-                Kernels.BatchNorm.ForwardReference<T>(x, yRef, n, c, s, w, b, meanRef, varianceRef, invstdRef, batchStats, 1e-5);
+                Kernels.BatchNorm.Forward(x, y, n, c, s, w, b, mean, variance, invstd, batchStats, 1e-5, relu);
+                Kernels.BatchNorm.ForwardReference<T>(x, yRef, n, c, s, w, b, meanRef, varianceRef, invstdRef, batchStats, 1e-5, relu);
                 AssertClose(meanRef, mean, tol, "mean, " + what);
                 AssertClose(varianceRef, variance, tol, "variance, " + what);
                 AssertClose(invstdRef, invstd, tol, "invstd, " + what);
@@ -213,8 +261,8 @@ public class BatchNormTests
 
                 var (gradX, gradXRef) = (new T[n * c * s], new T[n * c * s]);
                 var (gradW, gradWRef, gradB, gradBRef) = (new T[c], new T[c], new T[c], new T[c]);
-                Kernels.BatchNorm.Backward(x, gradOut, n, c, s, w, mean, invstd, batchStats, gradX, gradW, gradB);
-                Kernels.BatchNorm.BackwardReference<T>(x, gradOut, n, c, s, w, mean, invstd, batchStats, gradXRef, gradWRef, gradBRef);
+                Kernels.BatchNorm.Backward(x, gradOut, n, c, s, w, mean, invstd, batchStats, gradX, gradW, gradB, relu ? y : null);
+                Kernels.BatchNorm.BackwardReference<T>(x, gradOut, n, c, s, w, mean, invstd, batchStats, gradXRef, gradWRef, gradBRef, relu ? yRef : default);
                 AssertClose(gradXRef, gradX, tol, "gradX, " + what);
                 AssertClose(gradWRef, gradW, tol, "gradWeight, " + what);
                 AssertClose(gradBRef, gradB, tol, "gradBias, " + what);

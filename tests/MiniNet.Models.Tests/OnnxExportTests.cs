@@ -169,7 +169,7 @@ public class OnnxExportTests
     }
 
     // Two training-mode forwards move every running statistic off 0 and 1; random γ and β make the affine part count too.
-    static void StirBatchNorms(Classifier model)
+    internal static void StirBatchNorms(Classifier model)
     {
         var generator = new Generator(9);
         using var scope = Tensor.Scope();

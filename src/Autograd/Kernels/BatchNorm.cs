@@ -15,6 +15,11 @@ namespace MiniNet.Kernels;
 // per-channel scalars. With s = 1 ([N,C]) a channel's values lie c apart, and rows of one element would cost a call
 // each; the column path instead works along each sample's contiguous run of channels [c0, c1), with per-channel
 // vectors. Both compute the same sums in the same double accumulation, and are tested against one reference.
+//
+// Note: fused ReLU. batch_norm followed by relu (every BasicConv) can run as one op: the forward clamps y at 0 in the
+// same pass that writes it, and the backward masks gradOut by y > 0 on the fly (row by row, in a small scratch) before
+// both of its passes, instead of a relu_backward pass that writes a masked copy of the whole gradient. With relu off the
+// kernels are exactly the plain batch norm.
 
 /// <summary>Batch normalization, forward and backward, fused per channel.</summary>
 public static class BatchNorm
@@ -25,18 +30,19 @@ public static class BatchNorm
     /// (two passes: mean first, then squared deviations) and written to <paramref name="mean"/> and
     /// <paramref name="variance"/>; without, both are read from them (running statistics). Either way
     /// invstd = 1/√(variance + eps) is written to <paramref name="invstd"/>. An empty channel gets mean 0, variance 0.
+    /// With <paramref name="relu"/>, y = max(y, 0) in the same pass (NaN stays NaN; see Note: fused ReLU).
     /// </summary>
     public static void Forward<T>(T[] x, T[] y, int n, int c, int s, T[]? weight, T[]? bias, T[] mean, T[] variance, T[] invstd,
-        bool batchStats, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
+        bool batchStats, double eps, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T> =>
         ForChannels(c, n * s, (c0, c1) =>
         {
             // See Note: batch-norm layouts.
-            if (s == 1) ForwardColumns<T>(x, y, n, c, c0, c1, weight, bias, mean, variance, invstd, batchStats, eps);
-            else for (int ch = c0; ch < c1; ch++) ForwardChannel<T>(x, y, n, c, s, ch, weight, bias, mean, variance, invstd, batchStats, eps);
+            if (s == 1) ForwardColumns<T>(x, y, n, c, c0, c1, weight, bias, mean, variance, invstd, batchStats, eps, relu);
+            else for (int ch = c0; ch < c1; ch++) ForwardChannel<T>(x, y, n, c, s, ch, weight, bias, mean, variance, invstd, batchStats, eps, relu);
         });
 
     static void ForwardChannel<T>(ReadOnlySpan<T> x, Span<T> y, int n, int c, int s, int ch, T[]? weight, T[]? bias,
-        T[] mean, T[] variance, T[] invstd, bool batchStats, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+        T[] mean, T[] variance, T[] invstd, bool batchStats, double eps, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double count = n * s, sigma2 = double.CreateTruncating(variance[ch]);
         if (batchStats)
@@ -55,12 +61,12 @@ public static class BatchNorm
             variance[ch] = T.CreateTruncating(sigma2);
         }
         var (scale, shift) = Normalizer(ch, sigma2, eps, weight, bias, mean, invstd);
-        var affine = new AffineOp(scale, shift);
+        var affine = new AffineOp(scale, shift, relu);
         for (int i = 0; i < n; i++) Simd.Map(affine, x.Slice((i * c + ch) * s, s), y.Slice((i * c + ch) * s, s));
     }
 
     static void ForwardColumns<T>(ReadOnlySpan<T> x, Span<T> y, int n, int c, int c0, int c1, T[]? weight, T[]? bias,
-        T[] mean, T[] variance, T[] invstd, bool batchStats, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+        T[] mean, T[] variance, T[] invstd, bool batchStats, double eps, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = c1 - c0;
         T[] buffer = ArrayPool<T>.Shared.Rent(3 * w);
@@ -87,14 +93,19 @@ public static class BatchNorm
             var (a, b) = Normalizer(c0 + j, sigma2, eps, weight, bias, mean, invstd);
             (scale[j], shift[j]) = (T.CreateTruncating(a), T.CreateTruncating(b));
         }
-        for (int i = 0; i < n; i++) TensorPrimitives.MultiplyAdd(x.Slice(i * c + c0, w), scale, shift, y.Slice(i * c + c0, w));
+        for (int i = 0; i < n; i++)
+        {
+            var row = y.Slice(i * c + c0, w);
+            TensorPrimitives.MultiplyAdd(x.Slice(i * c + c0, w), scale, shift, row);
+            if (relu) TensorPrimitives.Max(row, T.Zero, row);
+        }
         ArrayPool<T>.Shared.Return(buffer);
         ArrayPool<double>.Shared.Return(sums);
     }
 
     /// <summary>Reference for <see cref="Forward{T}"/>: the definition per element, in double.</summary>
     public static void ForwardReference<T>(ReadOnlySpan<T> x, Span<T> y, int n, int c, int s, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias,
-        Span<T> mean, Span<T> variance, Span<T> invstd, bool batchStats, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+        Span<T> mean, Span<T> variance, Span<T> invstd, bool batchStats, double eps, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int count = n * s;
         for (int ch = 0; ch < c; ch++)
@@ -116,7 +127,8 @@ public static class BatchNorm
                 for (int j = 0; j < s; j++)
                 {
                     int at = (i * c + ch) * s + j;
-                    y[at] = T.CreateTruncating((double.CreateTruncating(x[at]) - mu) * istd * gamma + beta);
+                    double value = (double.CreateTruncating(x[at]) - mu) * istd * gamma + beta;
+                    y[at] = T.CreateTruncating(relu && value <= 0 ? 0 : value);
                 }
         }
     }
@@ -124,46 +136,58 @@ public static class BatchNorm
     /// <summary>
     /// Per channel, with x̂ = (x - mean)·invstd: gradBias = Σ gradOut, gradWeight = Σ gradOut·x̂, and, when
     /// <paramref name="gradX"/> is not null, gradX = γ·invstd·(gradOut - Σ gradOut/count - x̂·Σ gradOut·x̂/count) for
-    /// batch statistics (mean and invstd depend on x) or gradX = γ·invstd·gradOut for running ones.
+    /// batch statistics (mean and invstd depend on x) or gradX = γ·invstd·gradOut for running ones. Given
+    /// <paramref name="reluOutput"/> (the fused forward's y), gradOut counts only where y &gt; 0 (see Note: fused ReLU).
     /// </summary>
     public static void Backward<T>(T[] x, T[] gradOut, int n, int c, int s, T[]? weight, T[] mean, T[] invstd, bool batchStats,
-        T[]? gradX, T[] gradWeight, T[] gradBias) where T : unmanaged, IFloatingPointIeee754<T> =>
+        T[]? gradX, T[] gradWeight, T[] gradBias, T[]? reluOutput = null) where T : unmanaged, IFloatingPointIeee754<T> =>
         ForChannels(c, n * s, (c0, c1) =>
         {
             // See Note: batch-norm layouts.
-            if (s == 1) BackwardColumns<T>(x, gradOut, n, c, c0, c1, weight, mean, invstd, batchStats, gradX, gradWeight, gradBias);
-            else for (int ch = c0; ch < c1; ch++) BackwardChannel<T>(x, gradOut, n, c, s, ch, weight, mean, invstd, batchStats, gradX, gradWeight, gradBias);
+            if (s == 1) BackwardColumns<T>(x, gradOut, reluOutput, n, c, c0, c1, weight, mean, invstd, batchStats, gradX, gradWeight, gradBias);
+            else for (int ch = c0; ch < c1; ch++) BackwardChannel<T>(x, gradOut, reluOutput, n, c, s, ch, weight, mean, invstd, batchStats, gradX, gradWeight, gradBias);
         });
 
-    static void BackwardChannel<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gradOut, int n, int c, int s, int ch, T[]? weight, T[] mean, T[] invstd,
-        bool batchStats, Span<T> gradX, T[] gradWeight, T[] gradBias) where T : unmanaged, IFloatingPointIeee754<T>
+    // The gradient row at [start, start + length): gradOut's own, or masked by y > 0 into scratch (see Note: fused ReLU).
+    static ReadOnlySpan<T> GradRow<T>(ReadOnlySpan<T> gradOut, T[]? reluOutput, int start, int length, Span<T> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var scratch = ArrayPool<T>.Shared.Rent(s);
+        var g = gradOut.Slice(start, length);
+        if (reluOutput is null) return g;
+        Simd.Map(new ReluMaskOp(), reluOutput.AsSpan(start, length), g, scratch[..length]);
+        return scratch[..length];
+    }
+
+    static void BackwardChannel<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gradOut, T[]? reluOutput, int n, int c, int s, int ch, T[]? weight,
+        T[] mean, T[] invstd, bool batchStats, Span<T> gradX, T[] gradWeight, T[] gradBias) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var buffer = ArrayPool<T>.Shared.Rent(2 * s);
+        Span<T> scratch = buffer.AsSpan(0, s), masked = buffer.AsSpan(s, s);
         double sum = 0, dot = 0; // Σ g and Σ g·(x - mean)
         for (int i = 0; i < n; i++)
         {
-            var g = gradOut.Slice((i * c + ch) * s, s);
+            var g = GradRow(gradOut, reluOutput, (i * c + ch) * s, s, masked);
             sum += double.CreateTruncating(TensorPrimitives.Sum(g));
-            TensorPrimitives.Subtract(x.Slice((i * c + ch) * s, s), mean[ch], scratch.AsSpan(0, s));
-            dot += double.CreateTruncating(TensorPrimitives.Dot<T>(g, scratch.AsSpan(0, s)));
+            TensorPrimitives.Subtract(x.Slice((i * c + ch) * s, s), mean[ch], scratch);
+            dot += double.CreateTruncating(TensorPrimitives.Dot<T>(g, scratch));
         }
-        ArrayPool<T>.Shared.Return(scratch);
         var (scale, proj, gradMean) = GradientTerms(ch, sum, dot, n * s, weight, invstd, gradWeight, gradBias);
-        if (gradX.IsEmpty) return;
-        if (!batchStats)
-        {
-            for (int i = 0; i < n; i++) TensorPrimitives.Multiply(gradOut.Slice((i * c + ch) * s, s), T.CreateTruncating(scale), gradX.Slice((i * c + ch) * s, s));
-            return;
-        }
         var op = new BatchNormGradOp(double.CreateTruncating(mean[ch]), proj, gradMean, scale);
-        for (int i = 0; i < n; i++) Simd.Map(op, x.Slice((i * c + ch) * s, s), gradOut.Slice((i * c + ch) * s, s), gradX.Slice((i * c + ch) * s, s));
+        for (int i = 0; i < (gradX.IsEmpty ? 0 : n); i++)
+        {
+            var g = GradRow(gradOut, reluOutput, (i * c + ch) * s, s, masked);
+            if (batchStats) Simd.Map(op, x.Slice((i * c + ch) * s, s), g, gradX.Slice((i * c + ch) * s, s));
+            else TensorPrimitives.Multiply(g, T.CreateTruncating(scale), gradX.Slice((i * c + ch) * s, s));
+        }
+        ArrayPool<T>.Shared.Return(buffer);
     }
 
-    static void BackwardColumns<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gradOut, int n, int c, int c0, int c1, T[]? weight, T[] mean, T[] invstd,
-        bool batchStats, Span<T> gradX, T[] gradWeight, T[] gradBias) where T : unmanaged, IFloatingPointIeee754<T>
+    static void BackwardColumns<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gradOut, T[]? reluOutput, int n, int c, int c0, int c1, T[]? weight,
+        T[] mean, T[] invstd, bool batchStats, Span<T> gradX, T[] gradWeight, T[] gradBias) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = c1 - c0;
-        T[] buffer = ArrayPool<T>.Shared.Rent(4 * w);
+        T[] buffer = ArrayPool<T>.Shared.Rent(5 * w);
+        Span<T> masked = buffer.AsSpan(4 * w, w);
         double[] sums = ArrayPool<double>.Shared.Rent(3 * w);
         Span<T> scratch = buffer.AsSpan(0, w), scale = buffer.AsSpan(w, w), proj = buffer.AsSpan(2 * w, w), gradMean = buffer.AsSpan(3 * w, w);
         Span<double> sum = sums.AsSpan(0, w), dot = sums.AsSpan(w, w), wide = sums.AsSpan(2 * w, w); // Σ g and Σ g·(x - mean)
@@ -172,7 +196,7 @@ public static class BatchNorm
         dot.Clear();
         for (int i = 0; i < n; i++)
         {
-            var g = gradOut.Slice(i * c + c0, w);
+            var g = GradRow(gradOut, reluOutput, i * c + c0, w, masked);
             AddWidened(g, sum, wide);
             TensorPrimitives.Subtract(x.Slice(i * c + c0, w), mu, scratch);
             TensorPrimitives.Multiply(scratch, g, scratch);
@@ -185,7 +209,7 @@ public static class BatchNorm
         }
         for (int i = 0; i < (gradX.IsEmpty ? 0 : n); i++)
         {
-            var g = gradOut.Slice(i * c + c0, w);
+            var g = GradRow(gradOut, reluOutput, i * c + c0, w, masked);
             var gx = gradX.Slice(i * c + c0, w);
             if (!batchStats) { TensorPrimitives.Multiply(g, scale, gx); continue; }
             // gradX = (g - gradMean - (x - mean)·proj)·scale, as BatchNormGradOp
@@ -199,10 +223,11 @@ public static class BatchNorm
         ArrayPool<double>.Shared.Return(sums);
     }
 
-    /// <summary>Reference for <see cref="Backward{T}"/>: the formulas per element, in double. An empty gradX is skipped.</summary>
+    /// <summary>Reference for <see cref="Backward{T}"/>: the formulas per element, in double. An empty gradX is skipped; an empty
+    /// reluOutput means no fused ReLU.</summary>
     public static void BackwardReference<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gradOut, int n, int c, int s, ReadOnlySpan<T> weight,
-        ReadOnlySpan<T> mean, ReadOnlySpan<T> invstd, bool batchStats, Span<T> gradX, Span<T> gradWeight, Span<T> gradBias)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> invstd, bool batchStats, Span<T> gradX, Span<T> gradWeight, Span<T> gradBias,
+        ReadOnlySpan<T> reluOutput = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double count = n * s;
         for (int ch = 0; ch < c; ch++)
@@ -214,8 +239,9 @@ public static class BatchNorm
                 for (int j = 0; j < s; j++)
                 {
                     int at = (i * c + ch) * s + j;
-                    sum += double.CreateTruncating(gradOut[at]);
-                    dot += double.CreateTruncating(gradOut[at]) * (double.CreateTruncating(x[at]) - mu) * istd;
+                    double g = MaskedGrad(gradOut, reluOutput, at);
+                    sum += g;
+                    dot += g * (double.CreateTruncating(x[at]) - mu) * istd;
                 }
             (gradBias[ch], gradWeight[ch]) = (T.CreateTruncating(sum), T.CreateTruncating(dot));
             if (gradX.IsEmpty) continue;
@@ -223,11 +249,15 @@ public static class BatchNorm
                 for (int j = 0; j < s; j++)
                 {
                     int at = (i * c + ch) * s + j;
-                    double g = double.CreateTruncating(gradOut[at]), xhat = (double.CreateTruncating(x[at]) - mu) * istd;
+                    double g = MaskedGrad(gradOut, reluOutput, at), xhat = (double.CreateTruncating(x[at]) - mu) * istd;
                     gradX[at] = T.CreateTruncating(gamma * istd * (batchStats ? g - sum / count - xhat * dot / count : g));
                 }
         }
     }
+
+    // gradOut[at] in double, or 0 where the fused ReLU's output is not > 0 (an empty reluOutput: no ReLU).
+    static double MaskedGrad<T>(ReadOnlySpan<T> gradOut, ReadOnlySpan<T> reluOutput, int at) where T : unmanaged, IFloatingPointIeee754<T> =>
+        reluOutput.IsEmpty || reluOutput[at] > T.Zero ? double.CreateTruncating(gradOut[at]) : 0;
 
     /// <summary>
     /// running = (1 - momentum)·running + momentum·batch·correction, per channel, in double; correction is 1 for the
@@ -276,13 +306,27 @@ public static class BatchNorm
         if (c > 0) WorkerPool.Shared.For(c, Math.Max(1, Elementwise.ParallelChunk / Math.Max(1, count)), body);
     }
 
-    /// <summary>y = x·scale + shift, fused.</summary>
-    readonly struct AffineOp(double scale, double shift) : IVectorUnary
+    /// <summary>y = x·scale + shift, fused; with relu, y = 0 where y &lt;= 0 (NaN stays NaN).</summary>
+    readonly struct AffineOp(double scale, double shift, bool relu) : IVectorUnary
     {
-        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
-            T.FusedMultiplyAdd(x, T.CreateTruncating(scale), T.CreateTruncating(shift));
-        public Vector256<T> Apply<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-            Simd.MultiplyAdd(x, Vector256.Create(T.CreateTruncating(scale)), Vector256.Create(T.CreateTruncating(shift)));
+        public T Apply<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var y = T.FusedMultiplyAdd(x, T.CreateTruncating(scale), T.CreateTruncating(shift));
+            return relu && y <= T.Zero ? T.Zero : y;
+        }
+        public Vector256<T> Apply<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var y = Simd.MultiplyAdd(x, Vector256.Create(T.CreateTruncating(scale)), Vector256.Create(T.CreateTruncating(shift)));
+            return relu ? Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<T>.Zero), Vector256<T>.Zero, y) : y;
+        }
+    }
+
+    /// <summary>g where y &gt; 0, else 0: ReLU's gradient mask read from its output (NaN in y masks, as relu_backward's x &gt; 0).</summary>
+    readonly struct ReluMaskOp : IVectorBinary
+    {
+        public T Apply<T>(T y, T g) where T : unmanaged, IFloatingPointIeee754<T> => y > T.Zero ? g : T.Zero;
+        public Vector256<T> Apply<T>(Vector256<T> y, Vector256<T> g) where T : unmanaged, IFloatingPointIeee754<T> =>
+            Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, Vector256<T>.Zero);
     }
 
     /// <summary>gradX = (g - gradMean - (x - mean)·proj)·scale: the input gradient with batch statistics, in one pass.</summary>

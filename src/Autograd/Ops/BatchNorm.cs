@@ -23,8 +23,28 @@ public sealed partial class Tensor
     /// <exception cref="NotSupportedException">An int64 input.</exception>
     /// <exception cref="InvalidOperationException">Running statistics that the tape still needs (the in-place update is refused).</exception>
     public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training,
-        double momentum = 0.1, double eps = 1e-5)
+        double momentum = 0.1, double eps = 1e-5) =>
+        BatchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu: false);
+
+    /// <summary>
+    /// <see cref="BatchNorm(Tensor, Tensor?, Tensor?, Tensor?, Tensor?, bool, double, double)"/> then
+    /// <see cref="Relu"/>, as one op with one pass over memory each way: the same values and gradients as the two ops
+    /// (see "Note: fused ReLU" in Kernels/BatchNorm.cs). Inside an <see cref="OpTrace"/> it runs as the two ops, so an
+    /// exporter sees batch_norm and relu. PyTorch: <c>F.relu(F.batch_norm(...))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">As batch_norm.</exception>
+    /// <exception cref="NotSupportedException">An int64 input.</exception>
+    /// <exception cref="InvalidOperationException">As batch_norm.</exception>
+    public static Tensor BatchNormRelu(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training,
+        double momentum = 0.1, double eps = 1e-5) =>
+        OpTrace.Current is null
+            ? BatchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu: true)
+            : BatchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps).Relu();
+
+    static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias, bool training,
+        double momentum, double eps, bool relu)
     {
+        string op = relu ? "batch_norm_relu" : "batch_norm";
         var (n, c, s) = BatchNormLayout(input, runningMean, runningVar, weight, bias, training);
         var mean = Empty([c], input.DType, "batch_norm");
         var invstd = Empty([c], input.DType, "batch_norm");
@@ -34,20 +54,22 @@ public sealed partial class Tensor
             runningMean!.CopyElementsTo(mean);
             runningVar!.CopyElementsTo(variance);
         }
-        var y = Empty((int[])input._shape.Clone(), input.DType, "batch_norm");
-        if (input.DType == DType.Float32) BatchNormForward<float>(input, y, weight, bias, mean, variance, invstd, runningMean, runningVar, training, momentum, eps, n, c, s);
-        else BatchNormForward<double>(input, y, weight, bias, mean, variance, invstd, runningMean, runningVar, training, momentum, eps, n, c, s);
+        var y = Empty((int[])input._shape.Clone(), input.DType, op);
+        if (input.DType == DType.Float32) BatchNormForward<float>(input, y, weight, bias, mean, variance, invstd, runningMean, runningVar, training, momentum, eps, relu, n, c, s);
+        else BatchNormForward<double>(input, y, weight, bias, mean, variance, invstd, runningMean, runningVar, training, momentum, eps, relu, n, c, s);
 
-        OpTrace.Current?.Add("batch_norm", [input, runningMean, runningVar, weight, bias], y, new BatchNormAttributes(eps, momentum, training));
-        var result = Tape.Record("batch_norm", y, new[] { input, weight, bias }.OfType<Tensor>().ToArray(), gradOut =>
+        if (!relu) OpTrace.Current?.Add("batch_norm", [input, runningMean, runningVar, weight, bias], y, new BatchNormAttributes(eps, momentum, training));
+        var result = Tape.Record(op, y, new[] { input, weight, bias }.OfType<Tensor>().ToArray(), gradOut =>
         {
             // y = γ·x̂ + β, x̂ = (x - μ)·invstd  =>  dL/dβ = Σ gradOut, dL/dγ = Σ gradOut·x̂ (per channel); dL/dx = γ·invstd·gradOut with
-            // running stats, and γ·invstd·(gradOut - Σ gradOut/count - x̂·Σ gradOut·x̂/count) with batch stats (μ, σ² depend on x); reuses the saved μ, invstd
-            var gradX = input.RequiresGrad ? Empty((int[])input._shape.Clone(), input.DType, "batch_norm_backward") : null;
-            var gradW = Empty([c], input.DType, "batch_norm_backward");
-            var gradB = Empty([c], input.DType, "batch_norm_backward");
-            if (input.DType == DType.Float32) BatchNormBackward<float>(input, gradOut, weight, mean, invstd, training, gradX, gradW, gradB, n, c, s);
-            else BatchNormBackward<double>(input, gradOut, weight, mean, invstd, training, gradX, gradW, gradB, n, c, s);
+            // running stats, and γ·invstd·(gradOut - Σ gradOut/count - x̂·Σ gradOut·x̂/count) with batch stats (μ, σ² depend on x); reuses the saved μ, invstd.
+            // With the fused ReLU, gradOut counts only where the saved output y > 0 (relu's gradient, 0 at the kink).
+            var gradX = input.RequiresGrad ? Empty((int[])input._shape.Clone(), input.DType, op + "_backward") : null;
+            var gradW = Empty([c], input.DType, op + "_backward");
+            var gradB = Empty([c], input.DType, op + "_backward");
+            var reluOutput = relu ? y : null;
+            if (input.DType == DType.Float32) BatchNormBackward<float>(input, gradOut, reluOutput, weight, mean, invstd, training, gradX, gradW, gradB, n, c, s);
+            else BatchNormBackward<double>(input, gradOut, reluOutput, weight, mean, invstd, training, gradX, gradW, gradB, n, c, s);
             if (gradX is not null) input.AccumulateGrad(gradX);
             weight?.AccumulateGrad(gradW);
             bias?.AccumulateGrad(gradB);
@@ -84,11 +106,11 @@ public sealed partial class Tensor
     }
 
     static void BatchNormForward<T>(Tensor input, Tensor y, Tensor? weight, Tensor? bias, Tensor mean, Tensor variance, Tensor invstd,
-        Tensor? runningMean, Tensor? runningVar, bool training, double momentum, double eps, int n, int c, int s)
+        Tensor? runningMean, Tensor? runningVar, bool training, double momentum, double eps, bool relu, int n, int c, int s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Kernels.BatchNorm.Forward(input.Array<T>(), y.Array<T>(), n, c, s, weight?.Array<T>(), bias?.Array<T>(),
-            mean.Array<T>(), variance.Array<T>(), invstd.Array<T>(), batchStats: training, eps);
+            mean.Array<T>(), variance.Array<T>(), invstd.Array<T>(), batchStats: training, eps, relu);
         if (!training || input.Count == 0) return;
         // The running statistics are buffers: written through the kernel, never recorded (PyTorch updates them under no_grad).
         int count = n * s;
@@ -96,8 +118,8 @@ public sealed partial class Tensor
         if (runningVar is not null) Kernels.BatchNorm.UpdateRunning(runningVar.Span<T>(), variance.Span<T>(), momentum, count / (count - 1.0));
     }
 
-    static void BatchNormBackward<T>(Tensor input, Tensor gradOut, Tensor? weight, Tensor mean, Tensor invstd, bool training,
+    static void BatchNormBackward<T>(Tensor input, Tensor gradOut, Tensor? reluOutput, Tensor? weight, Tensor mean, Tensor invstd, bool training,
         Tensor? gradX, Tensor gradW, Tensor gradB, int n, int c, int s) where T : unmanaged, IFloatingPointIeee754<T> =>
         Kernels.BatchNorm.Backward(input.Array<T>(), gradOut.Array<T>(), n, c, s, weight?.Array<T>(), mean.Array<T>(), invstd.Array<T>(),
-            batchStats: training, gradX?.Array<T>(), gradW.Array<T>(), gradB.Array<T>());
+            batchStats: training, gradX?.Array<T>(), gradW.Array<T>(), gradB.Array<T>(), reluOutput?.Array<T>());
 }
