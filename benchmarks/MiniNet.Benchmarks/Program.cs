@@ -10,6 +10,7 @@ var suites = new Dictionary<string, Action>
     ["conv"] = ConvSuite.Run,
     ["step"] = StepSuite.Run,
     ["step-profile"] = StepSuite.Profile,
+    ["infer"] = InferSuite.Run,
 };
 
 var suiteArgument = new Argument<string[]>("suite") { Arity = ArgumentArity.ZeroOrMore, Description = "suites to run: " + string.Join(", ", suites.Keys) + " (default: all)" };
