@@ -19,10 +19,14 @@ public class CostTests
     public void Q10_every_algorithm_agrees_with_the_reference_and_the_versions_cost_what_the_formulas_say()
     {
         var answer = Facts.SpeedUps(runs: 1);
-        Assert.Equal([Conv2dAlgorithm.Reference, Conv2dAlgorithm.Gemm], answer.Algorithms.Where(a => a.Layer == "dense").Select(a => a.Algorithm));
-        Assert.Equal([Conv2dAlgorithm.Reference, Conv2dAlgorithm.Gemm, Conv2dAlgorithm.Depthwise],
-            answer.Algorithms.Where(a => a.Layer == "depthwise").Select(a => a.Algorithm));
+        var gemmWidths = SimdPath.Supported.Select(w => (Conv2dAlgorithm.Gemm, (SimdWidth?)w));
+        Assert.Equal([(Conv2dAlgorithm.Reference, null), .. gemmWidths],
+            answer.Algorithms.Where(a => a.Layer == "dense").Select(a => (a.Algorithm, a.Width)));
+        Assert.Equal([(Conv2dAlgorithm.Reference, null), .. gemmWidths, (Conv2dAlgorithm.Depthwise, null)],
+            answer.Algorithms.Where(a => a.Layer == "depthwise").Select(a => (a.Algorithm, a.Width)));
         Assert.All(answer.Algorithms, a => Assert.InRange(a.MaxAbsDiffFromReference, 0, 1e-4)); // float32, sums of up to 576 terms
+        Assert.Equal(["batch_norm then relu", "batch_norm_relu (fused)"], answer.Fusion.Select(f => f.Name));
+        Assert.All(answer.Fusion, f => Assert.Equal(0, f.MaxAbsDiffFromUnfused)); // the fused op is bit-identical (Note: fused ReLU)
         Assert.Equal(["dense 3x3", "depthwise separable", "bottleneck, r = 16"], answer.Versions.Select(v => v.Name));
         Assert.Equal([64L * 64 * 9, 64L * 9 + 64 * 64, 64L * 16 + 16 * 64 * 9], answer.Versions.Select(v => v.ConvWeights));
         Assert.Equal([784L * 64 * 64 * 9, 784L * 64 * (9 + 64), 784L * (64 * 16 + 16 * 64 * 9)], answer.Versions.Select(v => v.Macs));
