@@ -143,7 +143,7 @@ public static unsafe class Conv2dGemm
             finally { BufferPool<T>.Return(flipped); }
             return;
         }
-        var taps = new TapTable(g);
+        using var taps = new TapTable(g);
         int outHW = g.OutH * g.OutW, og = g.OPerGroup, cg = g.CPerGroup;
         ForImages(g, (part, n0, n1, parallelGemm) =>
         {

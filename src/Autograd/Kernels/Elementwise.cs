@@ -186,9 +186,8 @@ internal sealed class BroadcastPlan
         // A strided (neither 0 nor 1) innermost row cannot happen: contiguous operands have stride 1 there.
         dims.RemoveAt(0);
         dims.Reverse();
-        plan._outer = dims.Select(t => t.size).ToArray();
-        plan._strideA = dims.Select(t => t.a).ToArray();
-        plan._strideB = dims.Select(t => t.b).ToArray();
+        (plan._outer, plan._strideA, plan._strideB) = (new int[dims.Count], new int[dims.Count], new int[dims.Count]);
+        for (int i = 0; i < dims.Count; i++) (plan._outer[i], plan._strideA[i], plan._strideB[i]) = dims[i];
         return plan;
     }
 

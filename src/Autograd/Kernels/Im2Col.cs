@@ -5,9 +5,10 @@ namespace MiniNet.Kernels;
 
 /// <summary>
 /// Where kernel tap k = (c, kh, kw) reads from: its input plane offset and its row/column offsets relative to
-/// (oh·strideH, ow·strideW). Computed once per convolution so the packers never divide.
+/// (oh·strideH, ow·strideW). Computed once per convolution so the packers never divide. Its arrays are rented:
+/// dispose it (with <c>using</c>) when the convolution is done.
 /// </summary>
-public readonly struct TapTable
+public readonly struct TapTable : IDisposable
 {
     /// <summary>Per tap: c·H·W.</summary>
     public readonly int[] Plane;
@@ -20,7 +21,7 @@ public readonly struct TapTable
     public TapTable(in Conv2dGeometry g)
     {
         int k = g.K;
-        Plane = new int[k]; Row = new int[k]; Col = new int[k];
+        (Plane, Row, Col) = (BufferPool<int>.Rent(k), BufferPool<int>.Rent(k), BufferPool<int>.Rent(k));
         for (int c = 0, t = 0; c < g.CPerGroup; c++)
             for (int kh = 0; kh < g.KH; kh++)
                 for (int kw = 0; kw < g.KW; kw++, t++)
@@ -29,6 +30,14 @@ public readonly struct TapTable
                     Row[t] = kh * g.DilationH - g.PadTop;
                     Col[t] = kw * g.DilationW - g.PadLeft;
                 }
+    }
+
+    /// <summary>Gives the arrays back to the pool.</summary>
+    public void Dispose()
+    {
+        BufferPool<int>.Return(Plane);
+        BufferPool<int>.Return(Row);
+        BufferPool<int>.Return(Col);
     }
 }
 

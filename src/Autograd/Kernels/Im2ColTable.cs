@@ -52,35 +52,42 @@ public static unsafe class Im2ColTable
 
     /// <summary>
     /// TapOffset [K] and ColumnOffset [N·P] of a pointwise conv (1x1, stride 1, no padding), read from the input itself
-    /// (no copy): tap c at c·H·W, column j = n·P + p at n·C·H·W + p.
+    /// (no copy): tap c at c·H·W, column j = n·P + p at n·C·H·W + p. Both rented: give them back with <see cref="ReturnOffsets"/>.
     /// </summary>
     public static (int[] Taps, int[] Columns) PointwiseOffsets(in Conv2dGeometry g)
     {
         int plane = g.H * g.W;
-        var taps = new int[g.K];
+        var taps = BufferPool<int>.Rent(g.K);
         for (int c = 0; c < taps.Length; c++) taps[c] = c * plane;
-        var columns = new int[g.N * plane];
+        var columns = BufferPool<int>.Rent(g.N * plane);
         for (int n = 0, j = 0; n < g.N; n++)
             for (int p = 0; p < plane; p++, j++)
                 columns[j] = n * g.C * plane + p;
         return (taps, columns);
     }
 
-    /// <summary>TapOffset [K] and ColumnOffset [N·P] for the padded layout (see the class summary).</summary>
+    /// <summary>TapOffset [K] and ColumnOffset [N·P] for the padded layout (see the class summary); rented, as <see cref="PointwiseOffsets"/>.</summary>
     public static (int[] Taps, int[] Columns) Offsets(in Conv2dGeometry g)
     {
         int hp = g.PadTop + g.H + g.PadBottom, wp = g.PadLeft + g.W + g.PadRight, outH = g.OutH, outW = g.OutW;
-        var taps = new int[g.K];
+        var taps = BufferPool<int>.Rent(g.K);
         for (int c = 0, t = 0; c < g.CPerGroup; c++)
             for (int kh = 0; kh < g.KH; kh++)
                 for (int kw = 0; kw < g.KW; kw++, t++)
                     taps[t] = c * g.N * hp * wp + kh * g.DilationH * wp + kw * g.DilationW;
-        var columns = new int[g.N * outH * outW];
+        var columns = BufferPool<int>.Rent(g.N * outH * outW);
         for (int n = 0, j = 0; n < g.N; n++)
             for (int oh = 0; oh < outH; oh++)
                 for (int ow = 0; ow < outW; ow++, j++)
                     columns[j] = n * hp * wp + oh * g.StrideH * wp + ow * g.StrideW;
         return (taps, columns);
+    }
+
+    /// <summary>Gives the tables of <see cref="Offsets"/> or <see cref="PointwiseOffsets"/> back to the pool (a conv per layer per step: no garbage).</summary>
+    public static void ReturnOffsets((int[] Taps, int[] Columns) offsets)
+    {
+        BufferPool<int>.Return(offsets.Taps);
+        BufferPool<int>.Return(offsets.Columns);
     }
 }
 
@@ -155,10 +162,11 @@ internal static unsafe class Conv2dGroups
     public static void ForEach<T>(T* x, in Conv2dGeometry g, Action<int, GroupPacks<T>> body) where T : unmanaged
     {
         var pg = Packing(g);
-        var runs = new TapTable(pg);
+        using var runs = new TapTable(pg);
         bool pointwise = Conv2dGemm.IsPointwise(g);
         long paddedLength = pointwise ? 0 : Im2ColTable.PaddedLength(g);
-        var (tapOffsets, columnOffsets) = pointwise ? Im2ColTable.PointwiseOffsets(g) : paddedLength >= 0 ? Im2ColTable.Offsets(g) : ([], []);
+        var offsets = pointwise ? Im2ColTable.PointwiseOffsets(g) : paddedLength >= 0 ? Im2ColTable.Offsets(g) : ([], []);
+        var (tapOffsets, columnOffsets) = offsets;
         var padded = paddedLength > 0 ? BufferPool<T>.Rent((int)paddedLength) : [];
         try
         {
@@ -177,6 +185,10 @@ internal static unsafe class Conv2dGroups
                     body(grp, new GroupPacks<T>(table, new Im2ColB<T>(images, plane, row, col, pg), new Im2ColA<T>(images, plane, row, col, pg)));
                 }
         }
-        finally { if (padded.Length > 0) BufferPool<T>.Return(padded); }
+        finally
+        {
+            if (padded.Length > 0) BufferPool<T>.Return(padded);
+            Im2ColTable.ReturnOffsets(offsets);
+        }
     }
 }
