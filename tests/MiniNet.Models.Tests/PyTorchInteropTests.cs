@@ -4,9 +4,10 @@ namespace MiniNet.Models.Tests;
 /// MiniNet and real PyTorch (Debian's python3-torch, through tools/pytorch) share weights both ways, for each model:
 /// weights saved by MiniNet load strictly into the PyTorch module of tools/pytorch/mininet_models.py and give
 /// MiniNet's evaluation-mode logits, and weights saved from PyTorch load strictly into MiniNet and give PyTorch's.
-/// The auxiliary heads, which evaluation mode skips, are compared on their own, on a random 7x7 feature map. Every
+/// Besides the logits, every stage's output is compared (global average pooling would all but hide a kernel transposed
+/// in H and W); the auxiliary heads, which evaluation mode skips, are compared on their own, on a random 7x7 map. Every
 /// batch norm has random γ and β and running statistics moved by training-mode forwards, so a transposed kernel, a
-/// swapped γ/β or a misread running statistic shows in the logits; a misnamed or misshapen tensor fails the strict
+/// swapped γ/β or a misread running statistic shows in the outputs; a misnamed or misshapen tensor fails the strict
 /// loads. Float32 throughout, with the oracle's rule max|theirs - ours| &lt;= 1e-6 + 1e-4·max|ours|.
 /// </summary>
 /// <remarks>One python process (tools/pytorch/roundtrip.py) does PyTorch's half for all three models, in the
@@ -39,14 +40,11 @@ public class PyTorchInteropTests(PyTorchRoundTrip roundTrip) : IClassFixture<PyT
         Assert.Equal(model.StateDict().Keys, SafeTensors.Load(weights).Tensors.Keys); // PyTorch's state_dict order is MiniNet's
 
         model.Eval();
-        using var noGrad = Tensor.NoGrad();
-        foreach (var (key, input) in io.Where(e => e.Key.EndsWith("input", StringComparison.Ordinal)))
-        {
-            string head = PyTorchRoundTrip.Head(key);
-            var ours = head == "" ? model.Call(input) : PyTorchRoundTrip.AuxiliaryHead(model, head).Call(input);
-            AssertClose(io[PyTorchRoundTrip.OutputKey(head)].ToArray<float>(), ours.ToArray<float>(), $"{name} {key}, MiniNet against PyTorch");
-        }
-        Assert.Equal(model.AuxiliaryHeads.Count + 1, io.Count / 2); // every head was compared
+        var inputs = io.Where(e => PyTorchRoundTrip.IsInput(e.Key)).ToDictionary();
+        var ours = PyTorchRoundTrip.Outputs(model, inputs);
+        Assert.Equal(io.Keys.Where(k => !PyTorchRoundTrip.IsInput(k)).Order(), ours.Keys.Order());
+        foreach (var (key, actual) in ours)
+            AssertClose(io[key].ToArray<float>(), actual, $"{name} {key}, MiniNet against PyTorch");
     }
 
     // The oracle's float32 rule: max|theirs - ours| <= 1e-6 + 1e-4·max|ours|.
@@ -93,8 +91,7 @@ public sealed class PyTorchRoundTrip : IDisposable
             foreach (var (head, module) in model.NamedChildren().Where(c => c.Module is AuxiliaryHead))
                 inputs[$"{head}.input"] = Tensor.Normal([2, ((AuxiliaryHead)module).Conv.Conv.InChannels, FeatureSide, FeatureSide], generator: generator);
             SafeTensors.Save(Path.Combine(Folder, $"{name}.inputs.safetensors"), inputs);
-            MiniNetOutputs[name] = inputs.ToDictionary(e => OutputKey(Head(e.Key)),
-                e => (Head(e.Key) == "" ? model.Call(e.Value) : AuxiliaryHead(model, Head(e.Key)).Call(e.Value)).ToArray<float>());
+            MiniNetOutputs[name] = Outputs(model, inputs);
         }
         PythonOutput = Python.Run("roundtrip.py", [Folder, .. Models.Keys]).Output;
     }
@@ -108,14 +105,39 @@ public sealed class PyTorchRoundTrip : IDisposable
     /// <summary>What roundtrip.py printed (tracebacks of failed steps).</summary>
     public string PythonOutput { get; }
 
-    /// <summary>"" for "input", HEAD for "HEAD.input".</summary>
-    public static string Head(string inputKey) => inputKey == "input" ? "" : inputKey[..^".input".Length];
+    /// <summary>"input" (images) and "HEAD.input" (a feature map for auxiliary head HEAD) name inputs; the rest outputs.</summary>
+    public static bool IsInput(string key) => key == "input" || key.EndsWith(".input", StringComparison.Ordinal);
 
-    /// <summary>"logits", or "HEAD.logits".</summary>
-    public static string OutputKey(string head) => head == "" ? "logits" : $"{head}.logits";
-
-    public static AuxiliaryHead AuxiliaryHead(Classifier model, string head) =>
-        (AuxiliaryHead)model.NamedChildren().Single(c => c.Name == head).Module;
+    /// <summary>
+    /// The evaluation-mode outputs of <paramref name="model"/>, named as roundtrip.py names them: for "input",
+    /// "logits" and "STAGE.output" for every child the forward runs (the feature maps: the global average pooling
+    /// before the logits would wash out a spatially transposed kernel); for "HEAD.input", "HEAD.logits".
+    /// </summary>
+    public static Dictionary<string, float[]> Outputs(Classifier model, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        using var scope = Tensor.Scope();
+        using var noGrad = Tensor.NoGrad();
+        var results = new Dictionary<string, float[]>();
+        foreach (var (key, input) in inputs)
+        {
+            if (key != "input")
+            {
+                string head = key[..^".input".Length];
+                results[$"{head}.logits"] = ((AuxiliaryHead)model.NamedChildren().Single(c => c.Name == head).Module).Call(input).ToArray<float>();
+                continue;
+            }
+            var hooks = model.NamedChildren().Select(c => c.Module.RegisterForwardHook((_, _, output) => results[$"{c.Name}.output"] = output.ToArray<float>())).ToList();
+            try
+            {
+                results["logits"] = model.Call(input).ToArray<float>();
+            }
+            finally
+            {
+                foreach (var hook in hooks) hook.Dispose();
+            }
+        }
+        return results;
+    }
 
     /// <summary>The tensors of a file roundtrip.py wrote, in the current scope; fails with the step's traceback if it failed.</summary>
     public IReadOnlyDictionary<string, Tensor> Read(string file)

@@ -10,6 +10,7 @@ For each MODEL (a name in mininet_models.MODELS), in folder DIR:
   2. PyTorch -> MiniNet: builds a seeded PyTorch model with non-trivial batch norms (random gamma and beta, running
      statistics moved by two training-mode forwards), saves its weights to MODEL.torch.safetensors and its
      evaluation-mode inputs and outputs, named as above, to MODEL.torch-io.safetensors.
+Besides the logits, the output of every stage (child of the model) that the forward runs is written as "STAGE.output".
 A step that fails writes its traceback to the output file's name plus ".error" instead, and the others go on, so
 each test reports its own cause. Nothing is trained and nothing is compared here: the C# tests compare.
 """
@@ -29,14 +30,24 @@ FEATURE_SIDE = 7  # every auxiliary head of the three models reads a 7x7 map
 
 
 def outputs(model, inputs):
-    """Evaluation-mode results for each input: "input" -> "logits" (whole model), "HEAD.input" -> "HEAD.logits"."""
+    """Evaluation-mode results for each input: "input" -> "logits" and "STAGE.output" for every child the forward runs
+    (the feature maps: global average pooling alone would wash out a spatially transposed kernel); "HEAD.input" ->
+    "HEAD.logits" (auxiliary head HEAD alone)."""
     model.eval()
     results = OrderedDict()
     with torch.no_grad():
         for name, x in inputs.items():
             head = name[:-len(".input")] if name.endswith(".input") else None
-            module = getattr(model, head) if head else model
-            results[f"{head}.logits" if head else "logits"] = module(torch.from_numpy(x)).numpy()
+            if head:
+                results[f"{head}.logits"] = getattr(model, head)(torch.from_numpy(x)).numpy()
+                continue
+            hooks = [child.register_forward_hook(lambda _m, _i, y, stage=stage: results.__setitem__(f"{stage}.output", y.numpy().copy()))
+                     for stage, child in model.named_children()]
+            try:
+                results["logits"] = model(torch.from_numpy(x)).numpy()
+            finally:
+                for hook in hooks:
+                    hook.remove()
     return results
 
 
