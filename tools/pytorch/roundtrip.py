@@ -78,7 +78,7 @@ def torch_to_mininet(folder, name, seed):
     stir_batch_norms(model, generator)
     mininet_models.save_mininet(model, os.path.join(folder, f"{name}.torch.safetensors"), {"format": "pt"})
     inputs = OrderedDict(input=torch.randn(IMAGES, generator=generator).numpy())
-    for head in getattr(model, "aux_heads", []):
+    for head in model.aux_heads:
         channels = getattr(model, head).conv.conv.in_channels
         inputs[f"{head}.input"] = torch.randn((2, channels, FEATURE_SIDE, FEATURE_SIDE), generator=generator).numpy()
     return OrderedDict(**inputs, **outputs(model, inputs))
