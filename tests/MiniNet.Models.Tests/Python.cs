@@ -49,6 +49,7 @@ static class Python
         info.ArgumentList.Add(first);
         foreach (var a in arguments) info.ArgumentList.Add(a);
         info.Environment["OMP_NUM_THREADS"] = "1"; // the tests share two cores with each other; one batch needs no more
+        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1"; // no __pycache__ in tools/pytorch from a test run
         Process process;
         try
         {
