@@ -23,7 +23,7 @@ public class BatchNormFoldingTests
     public void Folded_model_gives_the_unfolded_eval_logits(string name)
     {
         using var model = Models[name]();
-        OnnxExportTests.StirBatchNorms(model);
+        BatchNormStir.Stir(model);
         model.Eval();
         using var scope = Tensor.Scope();
         using var noGrad = Tensor.NoGrad();

@@ -28,7 +28,7 @@ public class OnnxExportTests
     public void Exported_model_gives_MiniNet_eval_logits_in_OnnxRuntime_for_batch_3_and_1(string name)
     {
         using var model = Models[name]();
-        StirBatchNorms(model);
+        BatchNormStir.Stir(model);
         byte[] onnx = Export(model, [1, 1, 28, 28]);
         Assert.True(model.IsTraining); // the export traced in evaluation mode and put the model back
 
@@ -79,7 +79,7 @@ public class OnnxExportTests
     public void Same_padding_dilation_groups_ceil_mode_pools_and_even_adaptive_pooling_export_exactly(int opset)
     {
         using var model = new Gadgets();
-        StirBatchNorms(model);
+        BatchNormStir.Stir(model);
         byte[] onnx = Export(model, [1, 1, 28, 28], opset);
         var proto = Onnx.ModelProto.Parser.ParseFrom(onnx);
         Assert.Equal(["Conv", "BatchNormalization", "Relu", "Conv", "MaxPool", "AveragePool", "Conv", "AveragePool", "AveragePool", "Flatten", "Gemm"],
@@ -166,21 +166,6 @@ public class OnnxExportTests
         Assert.Equal(mini.Length, onnx.Length);
         double worst = mini.Zip(onnx, (a, b) => Math.Abs((double)a - b)).Max(), scale = mini.Max(v => Math.Abs((double)v));
         Assert.True(worst <= 1e-6 + 1e-4 * scale, $"{what}: max|onnx - mini| = {worst:g4} > 1e-6 + 1e-4 * {scale:g4}");
-    }
-
-    // Two training-mode forwards move every running statistic off 0 and 1; random γ and β make the affine part count too.
-    internal static void StirBatchNorms(Classifier model)
-    {
-        var generator = new Generator(9);
-        using var scope = Tensor.Scope();
-        using var noGrad = Tensor.NoGrad();
-        foreach (var bn in model.NamedModules().Select(m => m.Module).OfType<BatchNorm2D>())
-        {
-            bn.Weight?.Value.CopyFrom(Tensor.Uniform(bn.Weight.Shape, 0.5, 1.5, generator));
-            bn.Bias?.Value.CopyFrom(Tensor.Normal(bn.Bias.Shape, 0, 0.2, generator));
-        }
-        model.Train();
-        for (int i = 0; i < 2; i++) model.Classify(Tensor.Normal([4, 1, 28, 28], 0.5, 2, generator));
     }
 
     /// <summary>Every geometry the models do not use: "same" padding of an even kernel, dilation and groups, a BN
