@@ -30,7 +30,7 @@ static class StepSuite
             for (int i = 0; i < Batch; i++) Labels[i] = i % 10;
             Targets = Tensor.FromArray(Labels, [Batch]).Unscoped();
             _model = new MiniGoogLeNet(generator);
-            _sgd = new Sgd(_model.Parameters().Select(p => (Tensor)p), lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+            _sgd = new Sgd(_model.Parameters(), lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
         }
 
         /// <summary>Zero grads, forward with both auxiliary heads, the combined loss, backward, SGD step.</summary>

@@ -24,7 +24,7 @@ namespace MiniNet.Examples;
 /// <param name="AuxLabelSmoothing">ε of the auxiliary heads.</param>
 /// <param name="Description">One line on the recipe, for --help.</param>
 sealed record Recipe(string Name, Func<Generator, Classifier> Model, int SubsetEpochs, int FullEpochs, double LearningRate,
-    Func<IEnumerable<Tensor>, double, Optimizer> Optimizer, Func<Optimizer, int, int, LearningRateSchedule> Schedule,
+    Func<IEnumerable<ITensorSource>, double, Optimizer> Optimizer, Func<Optimizer, int, int, LearningRateSchedule> Schedule,
     ScheduleUnit ScheduleUnit, double AuxWeight, double LabelSmoothing, double AuxLabelSmoothing, string Description);
 
 /// <summary>
@@ -63,7 +63,7 @@ static class TrainingJob
         var modelStream = new Generator(seed);
         var dataStream = new Generator(seed + 1);
         using var model = recipe.Model(modelStream);
-        using var optimizer = recipe.Optimizer(model.Parameters().Select(p => (Tensor)p), lr);
+        using var optimizer = recipe.Optimizer(model.Parameters(), lr);
         var train = new DataLoader(trainSet, batchSize, shuffle: true, dataStream, augment);
         var test = new DataLoader(testSet, 256, shuffle: false);
         var schedule = recipe.Schedule(optimizer, train.BatchCount, epochCount);

@@ -58,7 +58,7 @@ public class TrainerTests : IDisposable
             var modelStream = new Generator(seed);
             var dataStream = new Generator(seed + 100);
             Model = new TinyNet(modelStream, width);
-            Optimizer = new Sgd(Model.Parameters().Select(p => (Tensor)p), lr: 0.05, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+            Optimizer = new Sgd(Model.Parameters(), lr: 0.05, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
             var train = new DataLoader(TrainSet, 32, shuffle: true, dataStream, augment: true);
             var test = new DataLoader(TestSet, 64, shuffle: false);
             var schedule = new OneCycleSchedule(Optimizer, 0.05, train.BatchCount * epochs);
