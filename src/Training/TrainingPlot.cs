@@ -39,10 +39,10 @@ public static class TrainingPlot
     public static void SaveCsv(string path, IReadOnlyList<EpochRecord> history)
     {
         ArgumentNullException.ThrowIfNull(history);
-        var csv = new StringBuilder("epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,train_seconds,images_per_s\n");
+        var csv = new StringBuilder("epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,train_seconds,images_per_s,epoch_seconds\n");
         foreach (var r in history)
             csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Epoch},{r.TrainLoss:R},{r.TrainAccuracy:R},{r.TestLoss:R},{r.TestAccuracy:R},{r.LearningRate:R},{r.TrainSeconds:0.000},{r.ImagesPerSecond:0.0}"));
+                $"{r.Epoch},{r.TrainLoss:R},{r.TrainAccuracy:R},{r.TestLoss:R},{r.TestAccuracy:R},{r.LearningRate:R},{r.TrainSeconds:0.000},{r.ImagesPerSecond:0.0},{r.ElapsedSeconds:0.000}"));
         string temporary = TemporaryBeside(path, ".csv");
         File.WriteAllText(temporary, csv.ToString());
         File.Move(temporary, path, overwrite: true);

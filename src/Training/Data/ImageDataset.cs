@@ -54,4 +54,23 @@ public sealed class ImageDataset
 
     /// <summary>The name of each class, by index. PyTorch (torchvision): <c>dataset.classes</c>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>
+    /// Mean and standard deviation of all pixels on the [0, 1] scale (population, exact: from the 256-bin histogram),
+    /// the numbers a <see cref="DataLoader"/> normalizes with; a uniform image set gets std 1 so it still divides.
+    /// PyTorch: <c>data.float().div(255).mean()</c> and <c>.std(unbiased=False)</c>.
+    /// </summary>
+    public (double Mean, double Std) PixelStatistics()
+    {
+        if (_statistics is { } known) return known;
+        var histogram = new long[256];
+        foreach (byte p in Pixels) histogram[p]++;
+        double n = Pixels.Length, mean = 0, variance = 0;
+        for (int v = 0; v < 256; v++) mean += histogram[v] * (v / 255.0) / n;
+        for (int v = 0; v < 256; v++) variance += histogram[v] * Math.Pow(v / 255.0 - mean, 2) / n;
+        double std = Math.Sqrt(variance);
+        return (_statistics = (mean, std > 0 ? std : 1)).Value;
+    }
+
+    (double Mean, double Std)? _statistics;
 }
