@@ -29,8 +29,9 @@ sealed record Recipe(string Name, Func<Generator, Classifier> Model, int SubsetE
 
 /// <summary>
 /// The command line shared by the training examples: trains a recipe's model on Fashion-MNIST (the embedded subset,
-/// or the full set with <c>--data DIR</c>), writes the checkpoint, curves and history to the output folder, and ends
-/// with one line <c>final test_accuracy=… train_seconds=…</c>.
+/// or the full set with <c>--data DIR</c>), writes the checkpoint, curves, history and the end-of-run evaluation report
+/// (confusion matrix heatmap, most confused images, per-class table) to the output folder, and ends with one line
+/// <c>final test_accuracy=… train_seconds=…</c>.
 /// </summary>
 static class TrainingJob
 {
@@ -90,7 +91,9 @@ static class TrainingJob
         double seconds = clock.Elapsed.TotalSeconds; // this run's wall clock: training plus the per-epoch evaluation
         string onnxPath = Path.Combine(output, "model.onnx"); // the trained model for inference (eval mode, no aux heads)
         OnnxExporter.Export(model, [1, 1, 28, 28], onnxPath);
-        Console.WriteLine($"wrote {checkpoint}, {onnxPath}, {Path.Combine(output, Trainer.CurvesFileName)} and {Path.Combine(output, Trainer.HistoryFileName)}");
+        string[] written = [checkpoint, onnxPath, Trainer.CurvesFileName, Trainer.HistoryFileName,
+            EvaluationReport.ConfusionMatrixFileName, EvaluationReport.ConfusedExamplesFileName, EvaluationReport.PerClassFileName];
+        Console.WriteLine($"wrote {string.Join(", ", written.Select(f => Path.Combine(output, Path.GetFileName(f))).Where(File.Exists))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final test_accuracy={history[^1].TestAccuracy:0.0000} train_seconds={seconds:0}"));
         return 0;
     }

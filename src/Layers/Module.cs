@@ -183,6 +183,26 @@ public abstract partial class Module : IDisposable
     public Module Eval() => Train(false);
 
     /// <summary>
+    /// Evaluation mode until the returned handle is disposed, which gives every module back its own mode (a model
+    /// with a frozen, evaluating part keeps it so). PyTorch: <c>was_training = model.training; model.eval(); ...;
+    /// model.train(was_training)</c>, per module.
+    /// </summary>
+    public IDisposable EvalMode()
+    {
+        var modes = NamedModules().Select(m => (m.Module, m.Module.IsTraining)).ToList();
+        Eval();
+        return new ModeRestorer(modes);
+    }
+
+    sealed class ModeRestorer(List<(Module Module, bool IsTraining)> modes) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var (module, training) in modes) module.IsTraining = training;
+        }
+    }
+
+    /// <summary>
     /// Converts every floating-point parameter and buffer to <paramref name="dtype"/> (integer buffers such as
     /// num_batches_tracked keep int64); returns this. The <see cref="Parameter"/> objects stay the same, their
     /// <see cref="ModuleTensor.Value"/> is replaced and any gradient dropped. PyTorch: <c>module.to(dtype)</c>.

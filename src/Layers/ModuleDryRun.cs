@@ -31,12 +31,11 @@ public abstract partial class Module
             if (shape.Length > 0 && shape[0] == 1) shape[0] = batch;
             return shape;
         }
-        var modes = NamedModules().Select(m => (m.Module, m.Module.IsTraining)).ToList();
         var calls = new List<ChildCall>();
         var hooks = _children.Select(c => c.Module.RegisterForwardHook((child, x, _) => calls.Add(new ChildCall(child, WithBatch(x.Shape))))).ToList();
         try
         {
-            Eval();
+            using var evaluating = EvalMode();
             using var scope = Tensor.Scope();
             using var noGrad = Tensor.NoGrad();
             var dtype = Parameters().FirstOrDefault()?.DType ?? DType.Float32;
@@ -51,7 +50,6 @@ public abstract partial class Module
         finally
         {
             foreach (var hook in hooks) hook.Dispose();
-            foreach (var (module, training) in modes) module.IsTraining = training;
         }
     }
 

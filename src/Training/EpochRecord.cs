@@ -12,9 +12,3 @@ namespace MiniNet.Training;
 /// <param name="ElapsedSeconds">Wall-clock seconds of the whole epoch, training and evaluation (what a time budget counts).</param>
 public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy,
     double LearningRate, double TrainSeconds, double ImagesPerSecond, double ElapsedSeconds = double.NaN);
-
-/// <summary>The result of evaluating a classifier on a data set.</summary>
-/// <param name="Loss">Mean main-head loss per image.</param>
-/// <param name="Accuracy">Share of images whose main-head argmax equals the label.</param>
-/// <param name="Images">Number of images evaluated.</param>
-public sealed record Evaluation(double Loss, double Accuracy, int Images);

@@ -151,6 +151,7 @@ public sealed class Trainer
             }
             if (StopReason is not null) progress.EpochDone($"stopped after epoch {CompletedEpochs}: {StopReason}");
         });
+        if (StopReason is not null || CompletedEpochs >= PlannedEpochs) Report();
         return _history;
     }
 
@@ -202,35 +203,29 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Main-head loss and accuracy of the model on <paramref name="data"/>, in evaluation mode under no-grad (the
-    /// model's mode is restored afterwards).
+    /// Main-head loss, accuracy, top-5 accuracy and confusion matrix of the model on <paramref name="data"/>, in
+    /// evaluation mode under no-grad (each module's mode is restored afterwards): <see cref="ModelEvaluation.Evaluate"/>
+    /// with the run's label smoothing.
     /// </summary>
-    public Evaluation Evaluate(DataLoader data)
+    public Evaluation Evaluate(DataLoader data) => _model.Evaluate(data, Options.LabelSmoothing);
+
+    /// <summary>
+    /// The end-of-run report: the test data evaluated once more, keeping misclassified examples, printed to
+    /// <see cref="TrainerOptions.Log"/> (<see cref="EvaluationReport.Write"/>) and saved beside the curves.
+    /// </summary>
+    void Report()
     {
-        ArgumentNullException.ThrowIfNull(data);
-        bool wasTraining = _model.IsTraining;
-        _model.Eval();
-        double lossSum = 0;
-        long correct = 0;
-        int images = 0;
-        using (Tensor.NoGrad())
-        using (var batches = data.Epoch().GetEnumerator())
-        {
-            while (true)
-            {
-                using var scope = Tensor.Scope();
-                if (!batches.MoveNext()) break;
-                var (x, targets) = batches.Current;
-                var logits = _model.Call(x);
-                int n = targets.Shape[0];
-                lossSum += Tensor.CrossEntropy(logits, targets, Reduction.Mean, Options.LabelSmoothing).Item() * n;
-                correct += Metrics.CountCorrect(logits, targets);
-                images += n;
-            }
-        }
-        _model.Train(wasTraining);
-        return new Evaluation(images > 0 ? lossSum / images : double.NaN, images > 0 ? (double)correct / images : double.NaN, images);
+        if (_test is null || !Options.EndOfRunReport) return;
+        FinalEvaluation = _model.Evaluate(_test, Options.LabelSmoothing, examplesPerPair: ReportExamplesPerPair);
+        EvaluationReport.Write(FinalEvaluation, Options.Log);
+        if (Options.OutputDirectory is { } folder) EvaluationReport.Save(FinalEvaluation, folder, _model.TypeName, examplesPerPair: ReportExamplesPerPair);
     }
+
+    /// <summary>Misclassified images the end-of-run report keeps per confused pair.</summary>
+    const int ReportExamplesPerPair = 8;
+
+    /// <summary>The end-of-run evaluation (see <see cref="TrainerOptions.EndOfRunReport"/>); null until a <see cref="Fit"/> ends the run.</summary>
+    public Evaluation? FinalEvaluation { get; private set; }
 
     string Describe(EpochRecord r) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {r.Epoch}: train_loss={r.TrainLoss:0.0000} train_accuracy={r.TrainAccuracy:0.0000} test_loss={r.TestLoss:0.0000} test_accuracy={r.TestAccuracy:0.0000} lr={r.LearningRate:0.######} seconds={r.TrainSeconds:0.0} images_per_s={r.ImagesPerSecond:0} epoch_seconds={r.ElapsedSeconds:0.0} elapsed={TimeSpan.FromSeconds(_history.Sum(h => h.ElapsedSeconds)):hh\\:mm\\:ss}");

@@ -96,6 +96,12 @@ public sealed record TrainerOptions
     /// </summary>
     public string? OutputDirectory { get; init; }
 
+    /// <summary>
+    /// When the run ends (its last epoch, or a stop), evaluate the test data once more and print and save the
+    /// <see cref="EvaluationReport"/>: confusion matrix, per-class and top-5 accuracy, most confused pairs.
+    /// </summary>
+    public bool EndOfRunReport { get; init; } = true;
+
     /// <summary>A live progress bar (true), plain lines (false), or a bar only when output is a terminal (null).</summary>
     public bool? Interactive { get; init; }
 

@@ -96,9 +96,14 @@ public class TrainerTests : IDisposable
         Assert.True(history[^1].TestAccuracy > 0.2, // twice chance after 24 steps on 256 images
              $"test accuracy {history[^1].TestAccuracy}");
         Assert.All(history, r => Assert.True(r.ImagesPerSecond > 0));
-        foreach (var file in new[] { Trainer.CheckpointFileName, Trainer.CurvesFileName, Trainer.HistoryFileName })
+        foreach (var file in new[] { Trainer.CheckpointFileName, Trainer.CurvesFileName, Trainer.HistoryFileName,
+                     EvaluationReport.ConfusionMatrixFileName, EvaluationReport.ConfusedExamplesFileName, EvaluationReport.PerClassFileName })
             Assert.True(new FileInfo(Path.Combine(_folder, file)).Length > 0, file);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(_folder, Trainer.HistoryFileName)).Length);
+        var final = run.Trainer.FinalEvaluation!; // the end-of-run report's evaluation of the last weights
+        Assert.Equal(history[^1].TestAccuracy, final.Accuracy);
+        Assert.Equal(TestSet.Count, final.Confusion!.Total);
+        Assert.True(final.TopKAccuracy >= final.Accuracy);
         Assert.Empty(Directory.GetFiles(_folder, "*.tmp*")); // temporary files were renamed away
         var png = File.ReadAllBytes(Path.Combine(_folder, Trainer.CurvesFileName));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
