@@ -31,7 +31,7 @@ public class TrainerTests : IDisposable
     static readonly ImageDataset TrainSet = Slice(FashionMnist.Load(null, train: true), 256);
     static readonly ImageDataset TestSet = Slice(FashionMnist.Load(null, train: false), 128);
 
-    static ImageDataset Slice(ImageDataset data, int count)
+    internal static ImageDataset Slice(ImageDataset data, int count)
     {
         int pixels = data.Height * data.Width;
         // The subset is stored class by class in file order; take every k-th image so all classes appear.
