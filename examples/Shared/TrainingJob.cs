@@ -43,7 +43,7 @@ static class TrainingJob
         var lr = new Option<double>("--lr") { Description = "peak (or initial) learning rate", DefaultValueFactory = _ => recipe.LearningRate };
         var augment = new Option<bool?>("--augment") { Description = "random crop (zero padding 2) and horizontal flip (default: off, as in the measured recipes)" };
         var seed = new Option<ulong>("--seed") { Description = "seed of initialization, dropout, shuffling and augmentation", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--output") { Description = "folder for checkpoint.safetensors, model.onnx, curves.png and history.csv", DefaultValueFactory = _ => Path.Combine("runs", recipe.Name) };
+        var output = new Option<string>("--output") { Description = "folder for checkpoint.safetensors, model.onnx, curves.png, history.csv and the evaluation report (confusion_matrix.png, confused_examples.png, per_class.csv)", DefaultValueFactory = _ => Path.Combine("runs", recipe.Name) };
         var resume = new Option<bool>("--resume") { Description = "continue from the output folder's checkpoint" };
         var progress = new Option<bool?>("--progress") { Description = "live progress bar (default: only on a terminal)" };
         var timeBudget = new Option<double?>("--time-budget") { Description = "minutes of training and evaluation: after epoch 1, train only the epochs that fit (the schedule planned for them) and stop before one would pass the budget" };
