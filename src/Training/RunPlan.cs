@@ -10,12 +10,12 @@ static class RunPlan
 {
     /// <summary>
     /// <see cref="TrainerOptions.Epochs"/>, or with a time budget and epoch 1 done, the epochs that fit the budget at
-    /// epoch 1's time: ⌊budget / t₁⌋, clamped to [1, Epochs].
+    /// epoch 1's time: ⌊budget / t₁⌋, clamped to [1, Epochs] (Epochs when the history has no times).
     /// </summary>
     public static int Epochs(TrainerOptions options, IReadOnlyList<EpochRecord> history)
     {
-        if (options.TimeBudget is not { } budget || history.Count == 0) return options.Epochs;
-        double fits = Math.Floor(budget.TotalSeconds / Math.Max(history[0].ElapsedSeconds, 1e-9));
+        if (options.TimeBudget is not { } budget || history.Count == 0 || !(history[0].ElapsedSeconds > 0)) return options.Epochs; // NaN: a history without times
+        double fits = Math.Floor(budget.TotalSeconds / history[0].ElapsedSeconds);
         return (int)Math.Clamp(fits, 1, options.Epochs);
     }
 

@@ -149,8 +149,8 @@ public sealed class Trainer
                 progress.EpochDone(Describe(record));
                 if (Options.OutputDirectory is { } folder) WriteOutputs(folder);
             }
-            if (StopReason is not null) progress.EpochDone($"stopped after epoch {CompletedEpochs}: {StopReason}");
         });
+        if (StopReason is not null) Options.Log.WriteLine($"stopped after epoch {CompletedEpochs}: {StopReason}");
         if (StopReason is not null || CompletedEpochs >= PlannedEpochs) Report();
         return _history;
     }

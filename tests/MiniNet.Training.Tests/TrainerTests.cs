@@ -213,10 +213,10 @@ public class TrainerTests : IDisposable
     /// Each forward of the classifier's last layer moves the fake clock: 8 training and 2 test batches per epoch, so
     /// an epoch takes 10 forwards. The first <paramref name="fastCalls"/> forwards take 1 s, the later ones 2 s.
     /// </summary>
-    static (Run Run, FakeClock Clock) Timed(TimeSpan budget, int fastCalls = int.MaxValue)
+    static (Run Run, FakeClock Clock) Timed(TimeSpan budget, int fastCalls = int.MaxValue, string? output = null)
     {
         var clock = new FakeClock();
-        var run = new Run(seed: 4, epochs: 10, output: null, tweak: o => o with { TimeBudget = budget, Clock = clock });
+        var run = new Run(seed: 4, epochs: 10, output, tweak: o => o with { TimeBudget = budget, Clock = clock });
         int calls = 0;
         run.Model.NamedChildren().Single(c => c.Name == "fc").Module.RegisterForwardHook((_, _, _) => clock.Advance(TimeSpan.FromSeconds(++calls <= fastCalls ? 1 : 2)));
         return (run, clock);
@@ -239,6 +239,26 @@ public class TrainerTests : IDisposable
         dummy.RequiresGrad = true;
         using var reference = new Sgd([dummy], 0.05);
         Assert.Equal(new OneCycleSchedule(reference, 0.05, 24).LearningRateAt(24), run.Optimizer.LearningRate);
+    }
+
+    [Fact]
+    public void AResumedRunUnderATimeBudgetPlansAsAnUninterruptedOne()
+    {
+        var (straight, _) = Timed(TimeSpan.FromSeconds(35));
+        using var disposeStraight = straight;
+        straight.Trainer.Fit();
+
+        string stopped = Path.Combine(_folder, "budget");
+        var (interrupted, _) = Timed(TimeSpan.FromSeconds(35), output: stopped);
+        using (interrupted) interrupted.Trainer.Fit(throughEpoch: 2);
+        var (resumed, _) = Timed(TimeSpan.FromSeconds(35), output: stopped);
+        using var disposeResumed = resumed;
+        resumed.Trainer.LoadCheckpoint(Path.Combine(stopped, Trainer.CheckpointFileName));
+        Assert.Equal(3, resumed.Trainer.PlannedEpochs); // from the saved history's epoch 1
+        Assert.Equal(16, resumed.Trainer.Schedule!.StepCount); // on the re-planned 24-step schedule
+        Assert.Equal(3, resumed.Trainer.Fit().Count);
+        Assert.Contains("time budget", resumed.Trainer.StopReason);
+        AssertSameWeights(straight.Model, resumed.Model);
     }
 
     [Fact]
