@@ -87,7 +87,6 @@ static class TrainingJob
 
         var clock = Stopwatch.StartNew();
         var history = trainer.Fit();
-        if (trainer.StopReason is { } reason) Console.WriteLine($"stopped after epoch {trainer.CompletedEpochs} of {epochCount}: {reason}");
         double seconds = clock.Elapsed.TotalSeconds; // this run's wall clock: training plus the per-epoch evaluation
         string onnxPath = Path.Combine(output, "model.onnx"); // the trained model for inference (eval mode, no aux heads)
         OnnxExporter.Export(model, [1, 1, 28, 28], onnxPath);
