@@ -32,10 +32,10 @@ static class ConvSuite
             using var tw = torch.tensor(w.ToArray<float>(), [co, ci / g, k, k]).requires_grad_();
             using var tb = torch.tensor(b.ToArray<float>(), [co]).requires_grad_();
 
-            double miniFwd, miniFwdBwd;
+            Timing miniFwd, miniFwdBwd;
             using (Tensor.NoGrad())
-                miniFwd = Harness.MedianMs(() => { using var scope = Tensor.Scope(); Tensor.Conv2d(x, w, b, stride: s, padding: p, groups: g); });
-            miniFwdBwd = Harness.MedianMs(() =>
+                miniFwd = Harness.Measure(() => { using var scope = Tensor.Scope(); Tensor.Conv2d(x, w, b, stride: s, padding: p, groups: g); });
+            miniFwdBwd = Harness.Measure(() =>
             {
                 using var scope = Tensor.Scope();
                 x.ZeroGrad(); w.ZeroGrad(); b.ZeroGrad();
@@ -43,10 +43,10 @@ static class ConvSuite
                 y.Backward(Tensor.OnesLike(y));
             });
 
-            double torchFwd, torchFwdBwd;
+            Timing torchFwd, torchFwdBwd;
             using (torch.no_grad())
-                torchFwd = Harness.MedianMs(() => { using var scope = torch.NewDisposeScope(); torch.nn.functional.conv2d(tx, tw, tb, strides: [s, s], padding: [p, p], groups: g); });
-            torchFwdBwd = Harness.MedianMs(() =>
+                torchFwd = Harness.Measure(() => { using var scope = torch.NewDisposeScope(); torch.nn.functional.conv2d(tx, tw, tb, strides: [s, s], padding: [p, p], groups: g); });
+            torchFwdBwd = Harness.Measure(() =>
             {
                 using var scope = torch.NewDisposeScope();
                 tx.grad?.zero_(); tw.grad?.zero_(); tb.grad?.zero_();
@@ -54,8 +54,8 @@ static class ConvSuite
                 y.backward([torch.ones_like(y)]);
             });
             Console.WriteLine($"conv n={n} ci={ci} co={co} hw={hw} k={k} s={s} p={p} g={g} " +
-                $"mininet_fwd_ms={Harness.Ms(miniFwd)} mininet_fwdbwd_ms={Harness.Ms(miniFwdBwd)} " +
-                $"torchsharp_fwd_ms={Harness.Ms(torchFwd)} torchsharp_fwdbwd_ms={Harness.Ms(torchFwdBwd)} ratio={Harness.Ratio(miniFwdBwd, torchFwdBwd)}");
+                $"{Harness.Times("mininet_fwd", miniFwd)} {Harness.Times("mininet_fwdbwd", miniFwdBwd)} " +
+                $"{Harness.Times("torchsharp_fwd", torchFwd)} {Harness.Times("torchsharp_fwdbwd", torchFwdBwd)} {Harness.Ratio(miniFwdBwd, torchFwdBwd)}");
         }
     }
 }

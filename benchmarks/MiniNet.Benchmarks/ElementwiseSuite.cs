@@ -30,12 +30,12 @@ static class ElementwiseSuite
             using var tb = torch.tensor(b.ToArray<float>());
             foreach (var (name, mini, torchOp) in Ops)
             {
-                double miniMs;
+                Timing miniMs;
                 using (Tensor.NoGrad())
-                    miniMs = Harness.MedianMs(() => { using var scope = Tensor.Scope(); mini(a, b); });
-                double torchMs;
+                    miniMs = Harness.Measure(() => { using var scope = Tensor.Scope(); mini(a, b); });
+                Timing torchMs;
                 using (torch.no_grad())
-                    torchMs = Harness.MedianMs(() => { using var scope = torch.NewDisposeScope(); torchOp(ta, tb); });
+                    torchMs = Harness.Measure(() => { using var scope = torch.NewDisposeScope(); torchOp(ta, tb); });
                 Harness.Report("elementwise", $"op={name} n={n}", miniMs, torchMs);
             }
         }

@@ -19,18 +19,19 @@ static class GemmSuite
             using var tb = torch.tensor(b.ToArray<float>(), [n, n]);
             double flops = 2.0 * n * n * n;
             var perWidth = new List<string>();
-            double miniMs = 0, torchMs;
+            Timing? miniMs = null;
+            Timing torchMs;
             foreach (var width in MiniNet.Kernels.SimdPath.Supported)
                 using (MiniNet.Kernels.SimdPath.Force(width))
                 using (Tensor.NoGrad())
                 {
-                    miniMs = Harness.MedianMs(() => { using var scope = Tensor.Scope(); a.MatMul(b); });
-                    perWidth.Add($"mininet_{width}_gflops={flops / miniMs / 1e6:F1}");
+                    miniMs = Harness.Measure(() => { using var scope = Tensor.Scope(); a.MatMul(b); });
+                    perWidth.Add($"mininet_{width}_gflops={flops / miniMs.Median / 1e6:F1}");
                 }
             using (torch.no_grad())
-                torchMs = Harness.MedianMs(() => { using var scope = torch.NewDisposeScope(); ta.matmul(tb); });
-            Harness.Report("gemm", $"n={n} width={MiniNet.Kernels.SimdPath.Current}", miniMs, torchMs,
-                $"{string.Join(' ', perWidth)} torchsharp_gflops={flops / torchMs / 1e6:F1}");
+                torchMs = Harness.Measure(() => { using var scope = torch.NewDisposeScope(); ta.matmul(tb); });
+            Harness.Report("gemm", $"n={n} width={MiniNet.Kernels.SimdPath.Current}", miniMs!, torchMs,
+                $"{string.Join(' ', perWidth)} torchsharp_gflops={flops / torchMs.Median / 1e6:F1}");
         }
     }
 }

@@ -30,7 +30,7 @@ static class StepSuite
             for (int i = 0; i < Batch; i++) Labels[i] = i % 10;
             Targets = Tensor.FromArray(Labels, [Batch]).Unscoped();
             _model = new MiniGoogLeNet(generator);
-            _sgd = new Sgd(_model.Parameters().Select(p => (Tensor)p), lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+            _sgd = new Sgd(_model.Parameters(), lr: 0.01, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
         }
 
         /// <summary>Zero grads, forward with both auxiliary heads, the combined loss, backward, SGD step.</summary>
@@ -56,7 +56,7 @@ static class StepSuite
     public static void Run()
     {
         using var step = new MiniStep();
-        double miniMs = Harness.MedianMs(step.Run);
+        var miniMs = Harness.Measure(step.Run);
         var labels = step.Labels;
         var images = step.Images;
 
@@ -65,7 +65,7 @@ static class StepSuite
         using var twinImages = torch.tensor(images.ToArray<float>(), [Batch, 1, 28, 28]);
         using var twinTargets = torch.tensor(labels);
         using var twinSgd = torch.optim.SGD(twin.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4, nesterov: true);
-        double torchMs = Harness.MedianMs(() =>
+        var torchMs = Harness.Measure(() =>
         {
             using var scope = torch.NewDisposeScope();
             twinSgd.zero_grad();
@@ -75,7 +75,7 @@ static class StepSuite
             loss.backward();
             twinSgd.step();
         });
-        Harness.Report("step", $"batch={Batch}", miniMs, torchMs, $"mininet_images_per_s={Batch * 1000 / miniMs:0} torchsharp_images_per_s={Batch * 1000 / torchMs:0}");
+        Harness.Report("step", $"batch={Batch}", miniMs, torchMs, $"mininet_images_per_s={Batch * 1000 / miniMs.Median:0} torchsharp_images_per_s={Batch * 1000 / torchMs.Median:0}");
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MathNet.Numerics.Statistics;
 
 namespace MiniNet.Examples.ConvAndInceptionFacts;
 
@@ -59,7 +60,6 @@ public static class Timing
             action();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        Array.Sort(times);
-        return runs % 2 == 1 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
+        return Statistics.Median(times);
     }
 }

@@ -34,7 +34,7 @@ public static class TapeGraph
             new Conv2D(1, 4, 3, padding: 1, generator: generator), new BatchNorm2D(4), new ReLU(),
             new Conv2D(4, 8, 3, padding: 1, generator: generator), new BatchNorm2D(8), new ReLU(),
             new MaxPool2D(2), new Flatten(), new Linear(8 * 4 * 4, 3, generator: generator));
-        using var optimizer = new Sgd(model.Parameters().Select(p => (Tensor)p), lr: 0.1);
+        using var optimizer = new Sgd(model.Parameters(), lr: 0.1);
 
         string dot;
         int entries;

@@ -35,7 +35,7 @@ static class FlowRun
         using var model = new MiniGoogLeNet(new Generator(seed));
         var parameters = model.Parameters().ToList();
         var layers = Layer.Of(model);
-        using var optimizer = new Sgd(parameters.Select(p => (Tensor)p), PeakLearningRate, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+        using var optimizer = new Sgd(parameters, PeakLearningRate, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
         var schedule = new OneCycleSchedule(optimizer, PeakLearningRate, steps);
         var train = new DataLoader(trainSet, BatchSize, shuffle: true, new Generator(seed + 1), dropLast: true);
 

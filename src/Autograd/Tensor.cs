@@ -13,8 +13,11 @@ namespace MiniNet;
 /// (transpose, permute, slice, concat) copies, so that every kernel can assume a plain row-major span.</para>
 /// <para>Ops are spread over <c>Ops/*.cs</c>, one file per op, each holding its forward and backward.</para>
 /// </remarks>
-public sealed partial class Tensor : IDisposable
+public sealed partial class Tensor : IDisposable, ITensorSource
 {
+    /// <summary>This tensor itself.</summary>
+    Tensor ITensorSource.Tensor => this;
+
     internal readonly int[] _shape;
     internal Storage _storage;
     bool _requiresGrad;

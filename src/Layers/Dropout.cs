@@ -24,6 +24,10 @@ public sealed class Dropout : Module
     /// <summary>Probability of zeroing an element.</summary>
     public double P { get; }
 
+    /// <summary>The random stream the masks are drawn from (<see cref="Generator.Default"/> when none was given);
+    /// a trainer saves its state in checkpoints.</summary>
+    public Generator Generator => _generator ?? Generator.Default;
+
     /// <inheritdoc/>
     protected override Tensor Forward(Tensor input) => input.Dropout(P, IsTraining, _generator);
 

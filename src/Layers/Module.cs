@@ -19,6 +19,14 @@ namespace MiniNet.Layers;
 /// (one per weight tap per output value, padding taps included), for the whole input shape, batch included. Bias
 /// additions, normalization, pooling and activations count 0: they are a few percent of a CNN's arithmetic, and
 /// published tables (GoogLeNet's "1.5 billion multiply-adds") count this way. Pass N = 1 for per-image figures.</para>
+/// <para>Note: a module that is only its Forward. As in PyTorch, a custom module need only override
+/// <see cref="Forward"/>. Its <see cref="OutputShape"/> then comes from a dry run: <see cref="Forward"/> on a zero
+/// batch of one, in evaluation mode (no dropout draw, no running-statistics update; every module's mode is restored
+/// after), under no-grad, at the parameters' dtype; the output's leading 1 becomes the input's N. Its
+/// <see cref="Macs"/> sums its direct children's at the inputs they received in that run (a child called twice
+/// counts twice); arithmetic done by ops called directly in its Forward (a <c>Tensor.Linear</c> on its own
+/// parameters) counts 0. Forward hooks of its children see the dry run's calls. Override both to compute them from
+/// shapes alone, as the built-in layers do.</para>
 /// </remarks>
 public abstract partial class Module : IDisposable
 {
@@ -37,18 +45,21 @@ public abstract partial class Module : IDisposable
     protected abstract Tensor Forward(Tensor input);
 
     /// <summary>
-    /// The output shape for an input of <paramref name="inputShape"/>, computed without running anything.
-    /// Composite modules chain their children's.
+    /// The output shape for an input of <paramref name="inputShape"/>. Built-in layers compute it from shapes alone
+    /// and composite ones chain their children's; a module that does not override it gets a dry run (see "Note: a
+    /// module that is only its Forward").
     /// </summary>
     /// <exception cref="ArgumentException">An input shape this module cannot take; the message names the layer and the shape.</exception>
-    public abstract int[] OutputShape(int[] inputShape);
+    public virtual int[] OutputShape(int[] inputShape) => DryRun(inputShape).OutputShape;
 
     /// <summary>
     /// Multiply-adds of one forward on an input of <paramref name="inputShape"/> (see "Note: what Macs counts" in the
-    /// remarks of <see cref="Module"/>), computed without running anything.
+    /// remarks of <see cref="Module"/>). Built-in layers compute it from shapes alone; a module that does not
+    /// override it sums its children's, each at the input it received in a dry run (see "Note: a module that is only
+    /// its Forward").
     /// </summary>
     /// <exception cref="ArgumentException">An input shape this module cannot take.</exception>
-    public abstract long Macs(int[] inputShape);
+    public virtual long Macs(int[] inputShape) => DryRun(inputShape).ChildCalls.Sum(call => call.Child.Macs(call.InputShape));
 
     /// <summary>
     /// <see cref="Macs"/> of a layer without multiply-adds (normalization, pooling, activations, reshapes): checks
@@ -175,6 +186,26 @@ public abstract partial class Module : IDisposable
 
     /// <summary>Evaluation mode for this module and every descendant: <c>Train(false)</c>. PyTorch: <c>eval()</c>.</summary>
     public Module Eval() => Train(false);
+
+    /// <summary>
+    /// Evaluation mode until the returned handle is disposed, which gives every module back its own mode (a model
+    /// with a frozen, evaluating part keeps it so). PyTorch: <c>was_training = model.training; model.eval(); ...;
+    /// model.train(was_training)</c>, per module.
+    /// </summary>
+    public IDisposable EvalMode()
+    {
+        var modes = NamedModules().Select(m => (m.Module, m.Module.IsTraining)).ToList();
+        Eval();
+        return new ModeRestorer(modes);
+    }
+
+    sealed class ModeRestorer(List<(Module Module, bool IsTraining)> modes) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var (module, training) in modes) module.IsTraining = training;
+        }
+    }
 
     /// <summary>
     /// Converts every floating-point parameter and buffer to <paramref name="dtype"/> (integer buffers such as

@@ -14,7 +14,7 @@ namespace MiniNet.Layers;
 /// training step's scope must not lose its weights when the step ends) and disposed with the wrapper, which the
 /// owning module disposes.
 /// </remarks>
-public abstract class ModuleTensor : IDisposable
+public abstract class ModuleTensor : IDisposable, ITensorSource
 {
     private protected ModuleTensor(string kind, Tensor value)
     {
@@ -27,6 +27,9 @@ public abstract class ModuleTensor : IDisposable
 
     /// <summary>The current tensor. Replaced, not mutated, by <see cref="Module.To"/>; copied into by <see cref="Module.LoadStateDict"/>.</summary>
     public Tensor Value { get; private set; }
+
+    /// <summary><see cref="Value"/>, for APIs that take tensors and parameters alike (optimizers).</summary>
+    Tensor ITensorSource.Tensor => Value;
 
     /// <summary>A copy of the shape of <see cref="Value"/>.</summary>
     public int[] Shape => Value.Shape;

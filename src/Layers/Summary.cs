@@ -25,7 +25,10 @@ public sealed record SummaryRow(string Name, string TypeName, int Depth, int[] O
 /// field of their outputs); any other module with children chains them in registration order; a leaf maps the
 /// field by its type (convolution and pooling windows, adaptive pooling's largest window, a whole-map window where
 /// a rank-4 input loses H and W, the identity for normalization, activations, dropout and linear layers on
-/// features). The trace checks each module's output shape against its <see cref="Module.OutputShape"/>.
+/// features). A module that is only its Forward (see that note on <see cref="Module"/>) is traced by its dry run: a
+/// row for each call of a child, at the input it got; ops called directly in its Forward are taken to keep the
+/// receptive field (true of activations and reshapes, not of functional pooling). The trace checks each module's
+/// output shape against its <see cref="Module.OutputShape"/>.
 /// </remarks>
 public sealed class Summary
 {
@@ -78,6 +81,7 @@ public sealed class Summary
         var output = module switch
         {
             IReceptiveField declared => declared.Trace(input, Visit),
+            _ when module.ShapesFromDryRun => TraceDryRun(module, input),
             _ when module.NamedChildren().Count > 0 => module.Children().Aggregate(input, (map, child) => Visit(child, map)),
             _ => Leaf(module, input),
         };
@@ -91,6 +95,15 @@ public sealed class Summary
         int depth = name.Length == 0 ? 0 : name.Count(c => c == '.') + 1;
         _rows[row] = new SummaryRow(name, module.TypeName, depth, output.Shape, module.ParameterCount, module.Macs(input.Shape), output.Field);
         return output;
+    }
+
+    /// <summary>A module that is only its Forward: its children as its dry run called them, each on the input it got.</summary>
+    FeatureMap TraceDryRun(Module module, FeatureMap input)
+    {
+        var run = module.DryRun(input.Shape);
+        var field = input.Field;
+        foreach (var call in run.ChildCalls) field = Visit(call.Child, new FeatureMap(call.InputShape, field)).Field;
+        return new FeatureMap(run.OutputShape, field);
     }
 
     static FeatureMap Leaf(Module module, FeatureMap input)

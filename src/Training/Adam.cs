@@ -20,17 +20,17 @@ public class Adam : Optimizer
     const string ExpAvg = "exp_avg", ExpAvgSq = "exp_avg_sq";
 
     /// <summary>Creates the optimizer; it holds no state until the first step.</summary>
-    /// <param name="parameters">The tensors to update (see <see cref="Optimizer"/>).</param>
+    /// <param name="parameters">The tensors to update, or a module's parameters (see <see cref="Optimizer"/>).</param>
     /// <param name="lr">Learning rate.</param>
     /// <param name="beta1">Decay of the running mean of the gradient, in [0, 1).</param>
     /// <param name="beta2">Decay of the running mean of its square, in [0, 1).</param>
     /// <param name="eps">Added to the denominator, after the square root.</param>
     /// <param name="weightDecay">L2 penalty, added to the gradient.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter out of its range.</exception>
-    public Adam(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
+    public Adam(IEnumerable<ITensorSource> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
         : this("adam", parameters, lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay: false) { }
 
-    private protected Adam(string name, IEnumerable<Tensor> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
+    private protected Adam(string name, IEnumerable<ITensorSource> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
         bool decoupledWeightDecay)
         : base(name, parameters, lr)
     {

@@ -9,11 +9,6 @@ namespace MiniNet.Training;
 /// <param name="LearningRate">The optimizer's learning rate at the end of the epoch.</param>
 /// <param name="TrainSeconds">Wall-clock seconds of the epoch's training part (evaluation excluded).</param>
 /// <param name="ImagesPerSecond">Training images per second over the epoch.</param>
+/// <param name="ElapsedSeconds">Wall-clock seconds of the whole epoch, training and evaluation (what a time budget counts).</param>
 public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy,
-    double LearningRate, double TrainSeconds, double ImagesPerSecond);
-
-/// <summary>The result of evaluating a classifier on a data set.</summary>
-/// <param name="Loss">Mean main-head loss per image.</param>
-/// <param name="Accuracy">Share of images whose main-head argmax equals the label.</param>
-/// <param name="Images">Number of images evaluated.</param>
-public sealed record Evaluation(double Loss, double Accuracy, int Images);
+    double LearningRate, double TrainSeconds, double ImagesPerSecond, double ElapsedSeconds = double.NaN);

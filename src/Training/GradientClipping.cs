@@ -16,15 +16,15 @@ public static class GradientClipping
     /// gradient at all the result is 0. A NaN or infinite total is returned, not thrown, and spreads into every
     /// gradient (NaN, or 0 for an infinite total), as in PyTorch.
     /// </remarks>
-    /// <param name="parameters">Tensors whose <see cref="Tensor.Grad"/> to clip; the same tensor must not appear twice.</param>
+    /// <param name="parameters">Tensors (or a module's parameters) whose <see cref="Tensor.Grad"/> to clip; the same tensor must not appear twice.</param>
     /// <param name="maxNorm">Largest allowed global norm, ≥ 0.</param>
     /// <returns>The global L2 norm of the gradients before clipping.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A negative or NaN maxNorm.</exception>
-    public static double ClipByGlobalNorm(IEnumerable<Tensor> parameters, double maxNorm)
+    public static double ClipByGlobalNorm(IEnumerable<ITensorSource> parameters, double maxNorm)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!(maxNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(maxNorm), $"clip_grad_norm: maxNorm must be >= 0, got {maxNorm}");
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
+        var grads = parameters.Select(p => p.Tensor.Grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return 0;
 
         double sumOfSquares = 0;

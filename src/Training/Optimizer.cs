@@ -14,8 +14,9 @@ namespace MiniNet.Training;
 /// <para>Skipped parameters: a parameter whose <see cref="Tensor.Grad"/> is null (frozen, not reached by backward, or
 /// cleared by <see cref="ZeroGrad"/>) is not updated and its state does not advance, as in PyTorch.</para>
 /// <para>Parameters: the optimizer holds the tensors themselves. <c>Module.To</c> replaces a module's tensors by
-/// converted copies, so build the optimizer after converting the model, as in PyTorch. From a module:
-/// <c>new Sgd(model.Parameters().Select(p => p.Value), lr: 0.1)</c>.</para>
+/// converted copies, so build the optimizer after converting the model, as in PyTorch. Every optimizer takes tensors
+/// and a module's parameters alike (<see cref="ITensorSource"/>): <c>new Sgd(model.Parameters(), lr: 0.1)</c> or
+/// <c>new Sgd([w, b], lr: 0.1)</c>.</para>
 /// <para>Lifetime: the optimizer owns its state tensors (out of every scope) and disposes them in
 /// <see cref="Dispose"/>; the parameters and their gradients belong to the caller.</para>
 /// </remarks>
@@ -31,21 +32,23 @@ public abstract class Optimizer : IDisposable
 
     /// <summary>Checks and keeps the parameters and the learning rate.</summary>
     /// <param name="name">Labels error messages, e.g. "sgd".</param>
-    /// <param name="parameters">Distinct floating-point leaf tensors, updated in place.</param>
+    /// <param name="parameters">Distinct floating-point leaf tensors, or a module's parameters (their current tensors
+    /// are taken), updated in place.</param>
     /// <param name="lr">The learning rate, ≥ 0.</param>
     /// <exception cref="ArgumentException">An empty list, a tensor made by a recorded op (not a leaf), an int64 tensor,
     /// or a tensor listed twice (each step would update it twice).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite learning rate.</exception>
-    protected Optimizer(string name, IEnumerable<Tensor> parameters, double lr)
+    protected Optimizer(string name, IEnumerable<ITensorSource> parameters, double lr)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         Name = name;
-        _parameters = parameters.ToArray();
-        if (_parameters.Length == 0) throw new ArgumentException($"{name}: got an empty parameter list", nameof(parameters));
+        var sources = parameters.ToArray();
+        if (sources.Length == 0) throw new ArgumentException($"{name}: got an empty parameter list", nameof(parameters));
+        _parameters = new Tensor[sources.Length];
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < _parameters.Length; i++)
+        for (int i = 0; i < sources.Length; i++)
         {
-            var p = _parameters[i] ?? throw new ArgumentNullException(nameof(parameters), $"{name}: parameter {i} is null");
+            var p = _parameters[i] = sources[i]?.Tensor ?? throw new ArgumentNullException(nameof(parameters), $"{name}: parameter {i} is null");
             string what = $"{name}: parameter {i} {Shapes.Format(p.Shape)} made by '{p.Creator}'";
             if (p.IsDisposed) throw new ObjectDisposedException(nameof(Tensor), $"{what} was disposed");
             if (!p.IsLeaf) throw new ArgumentException($"{what} is not a leaf; optimizers update leaves (pass CloneDetached() of it)", nameof(parameters));

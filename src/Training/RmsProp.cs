@@ -24,7 +24,7 @@ public sealed class RmsProp : Optimizer
     const string SquareAvg = "square_avg", GradAvg = "grad_avg", MomentumBuffer = "momentum_buffer";
 
     /// <summary>Creates the optimizer; it holds no state until the first step.</summary>
-    /// <param name="parameters">The tensors to update (see <see cref="Optimizer"/>).</param>
+    /// <param name="parameters">The tensors to update, or a module's parameters (see <see cref="Optimizer"/>).</param>
     /// <param name="lr">Learning rate.</param>
     /// <param name="alpha">Smoothing constant of the running averages, in [0, 1].</param>
     /// <param name="eps">Added to the root mean square, after the square root.</param>
@@ -32,7 +32,7 @@ public sealed class RmsProp : Optimizer
     /// <param name="momentum">Momentum factor; 0 turns momentum off.</param>
     /// <param name="centered">Divide by the running standard deviation (sq - ga²) instead of the root mean square.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter out of its range.</exception>
-    public RmsProp(IEnumerable<Tensor> parameters, double lr = 0.01, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
+    public RmsProp(IEnumerable<ITensorSource> parameters, double lr = 0.01, double alpha = 0.99, double eps = 1e-8, double weightDecay = 0,
         double momentum = 0, bool centered = false)
         : base("rmsprop", parameters, lr)
     {

@@ -20,7 +20,7 @@ public sealed class Sgd : Optimizer
     const string MomentumBuffer = "momentum_buffer";
 
     /// <summary>Creates the optimizer; it holds no state until the first step.</summary>
-    /// <param name="parameters">The tensors to update (see <see cref="Optimizer"/>).</param>
+    /// <param name="parameters">The tensors to update, or a module's parameters (see <see cref="Optimizer"/>).</param>
     /// <param name="lr">Learning rate.</param>
     /// <param name="momentum">Momentum factor; 0 turns momentum off.</param>
     /// <param name="dampening">Dampening of the gradient's share in the momentum buffer (not applied on the first step).</param>
@@ -28,7 +28,7 @@ public sealed class Sgd : Optimizer
     /// <param name="nesterov">Nesterov momentum: steps along d + momentum·buf instead of buf.</param>
     /// <exception cref="ArgumentOutOfRangeException">A negative or non-finite lr, momentum, dampening or weightDecay.</exception>
     /// <exception cref="ArgumentException">Nesterov without momentum, or with dampening (PyTorch refuses both).</exception>
-    public Sgd(IEnumerable<Tensor> parameters, double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
+    public Sgd(IEnumerable<ITensorSource> parameters, double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
         : base("sgd", parameters, lr)
     {
         Momentum = Require.NonNegative(Name, nameof(momentum), momentum);

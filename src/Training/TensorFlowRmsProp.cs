@@ -31,13 +31,13 @@ public sealed class TensorFlowRmsProp : Optimizer
     const string SquareAvg = "square_avg", MomentumBuffer = "momentum_buffer";
 
     /// <summary>Creates the optimizer; it holds no state until the first step.</summary>
-    /// <param name="parameters">The tensors to update (see <see cref="Optimizer"/>).</param>
+    /// <param name="parameters">The tensors to update, or a module's parameters (see <see cref="Optimizer"/>).</param>
     /// <param name="lr">Learning rate (0.045 for Inception v3).</param>
     /// <param name="decay">Discount of the running mean square, in [0, 1]. TensorFlow: <c>decay</c> (PyTorch's alpha).</param>
     /// <param name="momentum">Momentum factor. TensorFlow: <c>momentum</c>.</param>
     /// <param name="epsilon">Added to the mean square inside the square root. TensorFlow: <c>epsilon</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter out of its range.</exception>
-    public TensorFlowRmsProp(IEnumerable<Tensor> parameters, double lr, double decay = 0.9, double momentum = 0.9, double epsilon = 1.0)
+    public TensorFlowRmsProp(IEnumerable<ITensorSource> parameters, double lr, double decay = 0.9, double momentum = 0.9, double epsilon = 1.0)
         : base("tf_rmsprop", parameters, lr)
     {
         Decay = Require.Fraction(Name, nameof(decay), decay, oneAllowed: true);

@@ -56,6 +56,12 @@ public sealed class DataLoader
         for (int p = 0; p < 256; p++) _normalized[p] = (float)((p / 255.0 - mean) / std);
     }
 
+    /// <summary>The images and labels this loader cuts into batches.</summary>
+    public ImageDataset Dataset => _data;
+
+    /// <summary>The source of the loader's random draws (null when it neither shuffles nor augments).</summary>
+    public Generator? Generator => _generator;
+
     /// <summary>Number of batches per epoch: ⌈N/B⌉, or ⌊N/B⌋ with dropLast. PyTorch: <c>len(loader)</c>.</summary>
     public int BatchCount => _dropLast ? _data.Count / _batchSize : (_data.Count + _batchSize - 1) / _batchSize;
 
