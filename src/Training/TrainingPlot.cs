@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MiniNet.Layers;
 using ScottPlot;
 
 namespace MiniNet.Training;
@@ -9,7 +10,7 @@ public static class TrainingPlot
 {
     /// <summary>
     /// Draws two panels, loss (train and test) and accuracy (train and test), by epoch, into a PNG at
-    /// <paramref name="path"/> (written to a temporary file, then renamed).
+    /// <paramref name="path"/>, atomically (<see cref="AtomicFile.Write"/>).
     /// </summary>
     public static void Save(string path, IReadOnlyList<EpochRecord> history, string title, int width = 1000, int height = 420)
     {
@@ -20,9 +21,8 @@ public static class TrainingPlot
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         Panel(multiplot.GetPlot(0), $"{title}: loss", "loss", epochs, history.Select(r => r.TrainLoss), history.Select(r => r.TestLoss));
         Panel(multiplot.GetPlot(1), $"{title}: accuracy", "accuracy", epochs, history.Select(r => r.TrainAccuracy), history.Select(r => r.TestAccuracy));
-        string temporary = TemporaryBeside(path, ".png");
-        multiplot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        using var image = multiplot.Render(width, height);
+        AtomicFile.WriteAllBytes(path, image.GetImageBytes(ImageFormat.Png));
     }
 
     static void Panel(Plot plot, string title, string yLabel, double[] epochs, IEnumerable<double> train, IEnumerable<double> test)
@@ -43,11 +43,6 @@ public static class TrainingPlot
         foreach (var r in history)
             csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Epoch},{r.TrainLoss:R},{r.TrainAccuracy:R},{r.TestLoss:R},{r.TestAccuracy:R},{r.LearningRate:R},{r.TrainSeconds:0.000},{r.ImagesPerSecond:0.0}"));
-        string temporary = TemporaryBeside(path, ".csv");
-        File.WriteAllText(temporary, csv.ToString());
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, csv.ToString());
     }
-
-    static string TemporaryBeside(string path, string extension) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileNameWithoutExtension(path)}.{Environment.ProcessId}.tmp{extension}");
 }

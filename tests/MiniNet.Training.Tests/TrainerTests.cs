@@ -97,7 +97,7 @@ public class TrainerTests : IDisposable
         foreach (var file in new[] { Trainer.CheckpointFileName, Trainer.CurvesFileName, Trainer.HistoryFileName })
             Assert.True(new FileInfo(Path.Combine(_folder, file)).Length > 0, file);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(_folder, Trainer.HistoryFileName)).Length);
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp*")); // temporary files were renamed away
+        Assert.Empty(Directory.GetFiles(_folder, "*" + AtomicFile.TemporarySuffix)); // temporary files were renamed away
         var png = File.ReadAllBytes(Path.Combine(_folder, Trainer.CurvesFileName));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }
