@@ -1,4 +1,5 @@
 using System.Text;
+using MiniNet.Layers;
 using Spectre.Console;
 
 namespace MiniNet.Examples.ConvAndInceptionFacts;
@@ -42,24 +43,13 @@ public static class Report
     }
 
     /// <summary>
-    /// Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/> (creating the folder), then renames
-    /// it over <paramref name="path"/>, so a reader never sees half a file.
+    /// Writes <paramref name="text"/> to <paramref name="path"/> (creating the folder), atomically
+    /// (<see cref="AtomicFile.Write"/>), so a reader never sees half a file.
     /// </summary>
     public static void WriteAtomically(string path, string text)
     {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary); // nothing left behind when the write or the rename failed; a no-op after the rename
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.WriteAllText(path, text);
     }
 
     static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ");

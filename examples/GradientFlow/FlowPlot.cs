@@ -1,4 +1,5 @@
 using System.Globalization;
+using MiniNet.Layers;
 using ScottPlot;
 
 namespace MiniNet.Examples;
@@ -13,7 +14,7 @@ static class FlowPlot
 {
     const int LossSmoothing = 20;
 
-    /// <summary>Draws the three panels into a PNG at <paramref name="path"/> (a temporary file, then renamed).</summary>
+    /// <summary>Draws the three panels into a PNG at <paramref name="path"/> (atomically, <see cref="AtomicFile.Write"/>).</summary>
     public static void Save(string path, IReadOnlyList<Figures> layers, IReadOnlyList<Figures> stages, RunResult with, RunResult without, int window)
     {
         var mainPath = layers.Where(f => f.Depth >= 0).ToList();
@@ -29,9 +30,8 @@ static class FlowPlot
         GradientPanel(multiplot.GetPlot(1), [.. mainPath.Where(f => f.Kind == "BatchNorm2D")], stages, with, without,
             $"batch norms (γ and β): gradient L2 norm (mean of the last {window} steps), lines as above", legend: false);
         LossPanel(multiplot.GetPlot(2), with, without);
-        string temporary = FlowReport.TemporaryBeside(path);
-        multiplot.SavePng(temporary, 1600, 1150);
-        File.Move(temporary, path, overwrite: true);
+        using var image = multiplot.Render(1600, 1150);
+        AtomicFile.WriteAllBytes(path, image.GetImageBytes(ImageFormat.Png));
     }
 
     static void GradientPanel(Plot plot, IReadOnlyList<Figures> layers, IReadOnlyList<Figures> stages, RunResult with, RunResult without, string title, bool legend)

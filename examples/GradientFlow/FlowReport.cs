@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MiniNet.Layers;
 
 namespace MiniNet.Examples;
 
@@ -60,7 +61,7 @@ static class FlowReport
             csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{i},{f.Name},{f.Kind},{f.Stage},{(f.Depth >= 0 ? f.Depth.ToString(CultureInfo.InvariantCulture) : "")},{count},{window},{f.Main:G6},{f.Aux1:G6},{f.Aux2:G6},{f.Total:G6},{f.TotalWithoutAux:G6},{f.AuxShare:G4}"));
         }
-        WriteAtomically(path, csv.ToString());
+        AtomicFile.WriteAllText(path, csv.ToString());
     }
 
     /// <summary>Writes the main head's training loss of both runs per step as CSV, atomically.</summary>
@@ -69,7 +70,7 @@ static class FlowReport
         var csv = new StringBuilder("step,main_loss_with_aux,main_loss_without_aux\n");
         for (int s = 0; s < with.Steps.Count; s++)
             csv.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{s + 1},{with.Steps[s].MainLoss:G6},{without.Steps[s].MainLoss:G6}"));
-        WriteAtomically(path, csv.ToString());
+        AtomicFile.WriteAllText(path, csv.ToString());
     }
 
     /// <summary>The printed summary: per stage, the parts' norms and the auxiliary share; then both runs' results.</summary>
@@ -88,16 +89,4 @@ static class FlowReport
                 $"{run.Label} (aux weight {run.AuxWeight}): test accuracy {run.TestAccuracy:0.0000}, main-head train loss {FinalTrainLoss(run, window):0.0000} (mean of the last {window} steps), {run.Seconds:0} s"));
         return text.ToString();
     }
-
-    /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it.</summary>
-    public static void WriteAtomically(string path, string text)
-    {
-        string temporary = TemporaryBeside(path);
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
-    }
-
-    /// <summary>A hidden temporary name in the folder of <paramref name="path"/>, with its extension.</summary>
-    public static string TemporaryBeside(string path) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileNameWithoutExtension(path)}.{Environment.ProcessId}.tmp{Path.GetExtension(path)}");
 }

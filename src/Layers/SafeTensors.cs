@@ -35,9 +35,9 @@ public static partial class SafeTensors
 {
     /// <summary>
     /// Writes <paramref name="tensors"/> (and <paramref name="metadata"/>) to the file <paramref name="path"/>, replacing
-    /// it atomically: the bytes go to a temporary file in the same folder, are flushed to disk, and the temporary file
-    /// is then renamed over <paramref name="path"/>, so a crash leaves either the old file or the new one, never half
-    /// of one. Layout: see the remarks of <see cref="SafeTensors"/>. PyTorch/safetensors: <c>safetensors.torch.save_file</c>.
+    /// it atomically through <see cref="AtomicFile.Write"/> (a temporary file in the same folder, flushed to disk, then
+    /// renamed over <paramref name="path"/>), so a crash leaves either the old file or the new one, never half of one.
+    /// Layout: see the remarks of <see cref="SafeTensors"/>. PyTorch/safetensors: <c>safetensors.torch.save_file</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A tensor named "__metadata__", or a null name, tensor, metadata key or value.</exception>
     /// <exception cref="ObjectDisposedException">A disposed tensor.</exception>
@@ -46,26 +46,7 @@ public static partial class SafeTensors
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] header = Header(tensors, metadata); // checks the arguments before touching the file system
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                WriteTo(stream, header, tensors);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(temp); // a no-op when it was never created or already renamed
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // keep the first error
-            throw;
-        }
+        AtomicFile.Write(path, stream => WriteTo(stream, header, tensors));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MiniNet.Layers;
 using Spectre.Console;
 
 namespace MiniNet.Training;
@@ -84,7 +85,7 @@ public static class EvaluationReport
                 $"{a},\"{confusion.ClassNames[a].Replace("\"", "\"\"")}\",{confusion.Support(a)},{confusion[a, a]},{confusion.ClassAccuracy(a):R},{(worst < 0 ? "" : confusion.ClassNames[worst])},{(worst < 0 ? 0 : confusion[a, worst])}"));
         }
         string perClass = Path.Combine(folder, PerClassFileName);
-        TrainingPlot.WriteText(perClass, csv.ToString());
+        AtomicFile.WriteAllText(perClass, csv.ToString());
         written.Add(perClass);
         return written;
     }

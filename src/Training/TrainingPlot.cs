@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MiniNet.Layers;
 using ScottPlot;
 
 namespace MiniNet.Training;
@@ -9,7 +10,7 @@ public static class TrainingPlot
 {
     /// <summary>
     /// Draws two panels, loss (train and test) and accuracy (train and test), by epoch, into a PNG at
-    /// <paramref name="path"/> (written to a temporary file, then renamed).
+    /// <paramref name="path"/>, atomically (<see cref="AtomicFile.Write"/>).
     /// </summary>
     public static void Save(string path, IReadOnlyList<EpochRecord> history, string title, int width = 1000, int height = 420)
     {
@@ -20,9 +21,8 @@ public static class TrainingPlot
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
         Panel(multiplot.GetPlot(0), $"{title}: loss", "loss", epochs, history.Select(r => r.TrainLoss), history.Select(r => r.TestLoss));
         Panel(multiplot.GetPlot(1), $"{title}: accuracy", "accuracy", epochs, history.Select(r => r.TrainAccuracy), history.Select(r => r.TestAccuracy));
-        string temporary = TemporaryBeside(path, ".png");
-        multiplot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        using var image = multiplot.Render(width, height);
+        AtomicFile.WriteAllBytes(path, image.GetImageBytes(ImageFormat.Png));
     }
 
     static void Panel(Plot plot, string title, string yLabel, double[] epochs, IEnumerable<double> train, IEnumerable<double> test)
@@ -43,20 +43,12 @@ public static class TrainingPlot
         foreach (var r in history)
             csv.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Epoch},{r.TrainLoss:R},{r.TrainAccuracy:R},{r.TestLoss:R},{r.TestAccuracy:R},{r.LearningRate:R},{r.TrainSeconds:0.000},{r.ImagesPerSecond:0.0},{r.ElapsedSeconds:0.000}"));
-        WriteText(path, csv.ToString());
-    }
-
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
-    internal static void WriteText(string path, string text)
-    {
-        string temporary = TemporaryBeside(path, Path.GetExtension(path));
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, csv.ToString());
     }
 
     /// <summary>
     /// Draws <paramref name="confusion"/> as a heatmap (rows: actual class, top to bottom; columns: predicted), each
-    /// cell labelled with its count, into a PNG at <paramref name="path"/> (temporary file, then renamed).
+    /// cell labelled with its count, into a PNG at <paramref name="path"/> atomically.
     /// </summary>
     public static void SaveConfusionMatrix(string path, ConfusionMatrix confusion, string title, int size = 760)
     {
@@ -91,7 +83,7 @@ public static class TrainingPlot
 
     /// <summary>
     /// Draws one row of images per entry of <paramref name="rows"/>, labelled with the row's caption, each image a
-    /// grey heatmap, into a PNG at <paramref name="path"/> (temporary file, then renamed).
+    /// grey heatmap, into a PNG at <paramref name="path"/> atomically.
     /// </summary>
     public static void SaveImageGrid(string path, IReadOnlyList<(string Caption, IReadOnlyList<ConfusedExample> Images)> rows, string title, int cell = 96)
     {
@@ -123,11 +115,6 @@ public static class TrainingPlot
 
     static void SavePng(Plot plot, string path, int width, int height)
     {
-        string temporary = TemporaryBeside(path, ".png");
-        plot.SavePng(temporary, width, height);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
     }
-
-    static string TemporaryBeside(string path, string extension) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileNameWithoutExtension(path)}.{Environment.ProcessId}.tmp{extension}");
 }

@@ -83,7 +83,13 @@ public static class Oracle
     /// <see cref="Check(Tensor[], Func{Tensor[], Tensor}, Func{torch.Tensor[], torch.Tensor}, bool[], OracleTolerance?)"/>
     /// on standard-normal inputs of the given <paramref name="shapes"/>, drawn in order from <c>new Generator(seed)</c>.
     /// </summary>
+    /// <param name="shapes">One shape per input.</param>
+    /// <param name="mini">The MiniNet function under test.</param>
+    /// <param name="reference">The same function in TorchSharp.</param>
+    /// <param name="dtype">The dtype of the inputs.</param>
+    /// <param name="seed">Seed of the generator the inputs are drawn from.</param>
     /// <param name="transform">Applied to each input (under no-grad) before the check, e.g. <c>x => x.Abs() + 0.1</c> for log.</param>
+    /// <param name="tolerance">(rtol, atol); null takes <see cref="OracleTolerance.For"/> the dtype.</param>
     public static void Check(int[][] shapes, Func<Tensor[], Tensor> mini, Func<torch.Tensor[], torch.Tensor> reference,
         DType dtype = DType.Float32, ulong seed = 0, Func<Tensor, Tensor>? transform = null, OracleTolerance? tolerance = null)
     {
@@ -117,7 +123,10 @@ public static class Oracle
     /// <paramref name="tolerance"/> or <see cref="OracleTolerance.For"/> the dtype. NaN matches NaN and an infinity
     /// matches the same infinity at the same index; any other NaN or infinity mismatch fails.
     /// </summary>
+    /// <param name="mini">The MiniNet tensor.</param>
+    /// <param name="reference">The TorchSharp tensor it should equal.</param>
     /// <param name="what">Names the item in the error, e.g. "output" or "grad of input 1".</param>
+    /// <param name="tolerance">(rtol, atol); null takes <see cref="OracleTolerance.For"/> the dtype.</param>
     /// <exception cref="OracleMismatchException">Naming <paramref name="what"/>, the shape, the worst index and both values there.</exception>
     public static void Compare(Tensor mini, torch.Tensor reference, string what, OracleTolerance? tolerance = null)
     {

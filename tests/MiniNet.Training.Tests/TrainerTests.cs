@@ -104,7 +104,7 @@ public class TrainerTests : IDisposable
         Assert.Equal(history[^1].TestAccuracy, final.Accuracy);
         Assert.Equal(TestSet.Count, final.Confusion!.Total);
         Assert.True(final.TopKAccuracy >= final.Accuracy);
-        Assert.Empty(Directory.GetFiles(_folder, "*.tmp*")); // temporary files were renamed away
+        Assert.Empty(Directory.GetFiles(_folder, "*" + AtomicFile.TemporarySuffix)); // temporary files were renamed away
         var png = File.ReadAllBytes(Path.Combine(_folder, Trainer.CurvesFileName));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
     }

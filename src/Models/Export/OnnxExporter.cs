@@ -35,7 +35,7 @@ public static class OnnxExporter
 
     /// <summary>
     /// Traces <paramref name="model"/> in evaluation mode on a zero input of <paramref name="inputShape"/> and writes
-    /// the ONNX model to <paramref name="path"/>, through a temporary file in the same folder renamed over it, so a
+    /// the ONNX model to <paramref name="path"/>, replacing it atomically (<see cref="AtomicFile.Write"/>), so a
     /// failed export leaves any earlier file whole. The model's training/evaluation mode is restored afterwards.
     /// </summary>
     /// <param name="model">A float32 classifier; its parameters and buffers become the initializers.</param>
@@ -51,22 +51,7 @@ public static class OnnxExporter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var proto = Build(model, inputShape, opset);
-        string target = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                proto.WriteTo(file);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        AtomicFile.Write(path, proto.WriteTo);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using MiniNet.Layers;
 
 namespace MiniNet.Training;
 
@@ -123,8 +124,8 @@ public static class IdxFile
 
     /// <summary>
     /// Writes <paramref name="array"/> to <paramref name="path"/> as an IDX file of unsigned bytes, gzipped when
-    /// <paramref name="gzip"/>. It writes a temporary file in the same folder, then renames it over
-    /// <paramref name="path"/>, so a reader never sees a half-written file and a failed write leaves none.
+    /// <paramref name="gzip"/>. It replaces <paramref name="path"/> atomically
+    /// (<see cref="AtomicFile.Write"/>), so a reader never sees a half-written file and a failed write leaves none.
     /// </summary>
     /// <exception cref="ArgumentException">1 to 4 positive sizes whose product is the data length are needed.</exception>
     public static void Write(string path, IdxArray array, bool gzip)
@@ -139,27 +140,17 @@ public static class IdxFile
         if (count != data.Length)
             throw new ArgumentException($"idx write: {path}: sizes {Format(dims)} hold {count} elements, but Data has {data.Length}", nameof(array));
 
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            using (var output = gzip ? new GZipStream(file, CompressionLevel.SmallestSize) : (Stream)file)
-            {
-                Span<byte> header = stackalloc byte[4 + 4 * MaxRank];
-                header[2] = UnsignedByte;
-                header[3] = (byte)dims.Length;
-                for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], dims[i]);
-                output.Write(header[..(4 + 4 * dims.Length)]);
-                output.Write(data);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+            using var compressed = gzip ? new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true) : null;
+            Stream output = compressed ?? file;
+            Span<byte> header = stackalloc byte[4 + 4 * MaxRank];
+            header[2] = UnsignedByte;
+            header[3] = (byte)dims.Length;
+            for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], dims[i]);
+            output.Write(header[..(4 + 4 * dims.Length)]);
+            output.Write(data);
+        });
     }
 
     static string Format(int[] dims) => Shapes.Format(dims);
